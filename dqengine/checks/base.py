@@ -1,0 +1,183 @@
+"""The vocabulary shared by every constraint type. Pure Python: Deequ is only named, never imported.
+
+A constraint type turns its validated parameters into:
+
+* ``analyzers`` — the Deequ analyzers it needs, as hashable ``AnalyzerSpec`` values. The runner
+  collects them from the whole suite, drops duplicates and computes them all in one Deequ
+  analysis run (Deequ fuses them into as few scans as it can);
+* ``derived_columns`` — Spark SQL expressions to add as columns before Deequ sees the data
+  (for checks whose metric is over a value computed per row, e.g. time-series deltas);
+* ``evaluate`` — an ``Outcome`` from the computed metrics, with the threshold applied in Python.
+  Deequ's own assertions would need Python lambdas called back from the JVM (pydeequ's callback
+  server), which keeps spark-submit jobs alive and collides on its port between jobs.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping, Protocol
+
+from dqengine.config.models import StrictModel, Threshold
+from dqengine.results import ConstraintStatus, MetricRecord, Outcome
+
+__all__ = [
+    "AnalyzerSpec",
+    "AnalyzerOutput",
+    "EvalContext",
+    "ConstraintDef",
+    "quote_identifier",
+    "sql_literal",
+    "judge",
+]
+
+
+@dataclass(frozen=True)
+class AnalyzerSpec:
+    """A Deequ analyzer by class name and arguments. Equal specs are computed once."""
+
+    kind: str
+    columns: tuple[str, ...] = ()
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return dict(self.params).get(name, default)
+
+    def __str__(self) -> str:
+        args = ",".join(self.columns)
+        extra = ",".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.kind}({args}{';' + extra if extra else ''})"
+
+
+@dataclass(frozen=True)
+class AnalyzerOutput:
+    """What Deequ gave for one analyzer: its metrics, or why there are none."""
+
+    records: tuple[MetricRecord, ...] = ()
+    #: Deequ reported a failure (wrong column type, bad expression...): the constraint is ERROR.
+    error: str | None = None
+    #: Deequ had no state to compute from (no rows, or only nulls): the metric is undefined.
+    undefined: bool = False
+
+    def value(self, name: str | None = None) -> float | None:
+        for record in self.records:
+            if name is None or record.name == name:
+                return record.value
+        return None
+
+
+class EvalContext(Protocol):
+    """What a constraint may look at when it is evaluated."""
+
+    @property
+    def row_count(self) -> int | None: ...
+
+    @property
+    def schema(self) -> Mapping[str, str]:
+        """Column name -> Spark type name (``double``, ``string``...), in table order."""
+        ...
+
+    def output(self, spec: AnalyzerSpec) -> AnalyzerOutput: ...
+
+
+def quote_identifier(name: str) -> str:
+    """A column name as a Spark SQL identifier: backticks, with embedded backticks doubled."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def sql_literal(value: Any) -> str:
+    """A YAML scalar as a Spark SQL literal. Strings are escaped, never spliced in raw."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} has no SQL literal")
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    raise TypeError(f"unsupported literal {value!r}")
+
+
+def _fmt(x: float) -> str:
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def judge(label: str, metric_name: str, output: AnalyzerOutput, threshold: Threshold,
+          value: float | None = None) -> Outcome:
+    """Apply ``threshold`` to a metric, turning failures and undefined values into their status."""
+    if output.error is not None:
+        return Outcome(ConstraintStatus.ERROR, metric_name, None,
+                       f"{label} could not be computed: {output.error}")
+    if value is None:
+        value = output.value(None)
+    if output.undefined or value is None:
+        return Outcome(ConstraintStatus.NOT_EVALUATED, metric_name, None,
+                       f"{label} is undefined on this data (no rows, or only nulls)")
+    if math.isnan(value):
+        return Outcome(ConstraintStatus.NOT_EVALUATED, metric_name, None,
+                       f"{label} is NaN (the column holds NaN values)")
+    if threshold.holds(value):
+        return Outcome(ConstraintStatus.PASSED, metric_name, value, f"{label} = {_fmt(value)}, {threshold}")
+    return Outcome(ConstraintStatus.FAILED, metric_name, value,
+                   f"{label} = {_fmt(value)}, expected {threshold}")
+
+
+class ConstraintDef:
+    """One YAML constraint name, its parameter model and how Deequ computes it.
+
+    Subclasses set the class attributes and implement ``analyzers`` and ``evaluate``.
+    ``example`` is a YAML constraint item; the docs show it and a test runs it.
+    """
+
+    name: ClassVar[str]
+    params_model: ClassVar[type[StrictModel]]
+    dimension: ClassVar[str]
+    summary: ClassVar[str]
+    example: ClassVar[str]
+    #: What a bare scalar (``is_complete: id``) or list (``is_primary_key: [a, b]``) stands for.
+    shorthand: ClassVar[str | None] = None
+
+    def coerce(self, raw: Any) -> Any:
+        if self.shorthand is not None and not isinstance(raw, dict):
+            return {self.shorthand: raw}
+        return raw
+
+    def columns(self, params: Any) -> tuple[str, ...]:
+        if getattr(params, "column", None) is not None:
+            return (params.column,)
+        return tuple(getattr(params, "columns", None) or ())
+
+    def checked_columns(self, params: Any) -> tuple[str, ...]:
+        """Columns that must exist before anything is computed (``columns_exist`` checks its own)."""
+        return self.columns(params)
+
+    def threshold(self, params: Any) -> Threshold:
+        return params.threshold
+
+    def derived_columns(self, params: Any) -> Mapping[str, str]:
+        return {}
+
+    def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
+        raise NotImplementedError
+
+    def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
+        raise NotImplementedError
+
+    def label(self, params: Any) -> str:
+        cols = ",".join(self.columns(params))
+        return f"{self.name}({cols})" if cols else self.name
+
+
+@dataclass(frozen=True)
+class DocEntry:
+    """How the docs and the JSON Schema see one constraint type."""
+
+    name: str
+    summary: str
+    dimension: str
+    example: str
+    shorthand: str | None = None
+    schema: dict = field(default_factory=dict)

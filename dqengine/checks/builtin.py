@@ -1,0 +1,449 @@
+"""Every built-in constraint type: its YAML name, parameters, Deequ analyzer and verdict.
+
+Families:
+
+* metric constraints — one Deequ metric compared with a ``must_be*`` threshold;
+* fixed constraints — a metric that must be exactly 1 (``is_complete``, ``is_unique``...);
+* row predicates — Deequ's ``Compliance``/``PatternMatch`` fraction of rows that hold, which must
+  reach ``min_fraction`` (default 1.0: every row). As in Deequ, a null never violates a row
+  predicate; completeness constraints are the place to demand values.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from dqengine.checks.base import (
+    AnalyzerSpec,
+    ConstraintDef,
+    EvalContext,
+    judge,
+    quote_identifier,
+    sql_literal,
+)
+from dqengine.config.models import (
+    ColumnName,
+    RowFractionFields,
+    SqlText,
+    StrictModel,
+    Threshold,
+    ThresholdFields,
+    valid_regex,
+)
+from dqengine.results import ConstraintStatus, Outcome
+
+__all__ = ["BUILTIN_CONSTRAINTS"]
+
+_FINITE = Field(allow_inf_nan=False)
+
+# --- parameter models -------------------------------------------------------------------------
+
+
+class ColumnParams(StrictModel):
+    column: ColumnName
+
+
+class ColumnsParams(StrictModel):
+    columns: Annotated[list[ColumnName], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "ColumnsParams":
+        dup = sorted({c for c in self.columns if self.columns.count(c) > 1})
+        if dup:
+            raise ValueError(f"column(s) listed twice: {', '.join(dup)}")
+        return self
+
+
+class TableThreshold(ThresholdFields):
+    pass
+
+
+class ColumnThreshold(ColumnParams, ThresholdFields):
+    pass
+
+
+class ColumnOrColumnsThreshold(ThresholdFields):
+    """``column: x`` or ``columns: [x, y]`` (a combination of columns), plus a threshold."""
+
+    column: ColumnName | None = None
+    columns: Annotated[list[ColumnName], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "ColumnOrColumnsThreshold":
+        if (self.column is None) == (self.columns is None):
+            raise ValueError("give exactly one of 'column' or 'columns'")
+        return self
+
+
+class QuantileParams(ColumnThreshold):
+    quantile: Annotated[float, Field(ge=0.0, le=1.0)]
+    relative_error: Annotated[float, Field(gt=0.0, le=1.0)] = 0.01
+
+
+class ColumnRowParams(ColumnParams, RowFractionFields):
+    pass
+
+
+class BetweenParams(ColumnParams, RowFractionFields):
+    min: Annotated[float, _FINITE] | None = None
+    max: Annotated[float, _FINITE] | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "BetweenParams":
+        if self.min is None and self.max is None:
+            raise ValueError("give 'min', 'max' or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}: no value can be between them")
+        return self
+
+
+Literal_ = Annotated[str, Field(max_length=4096)] | Annotated[float, _FINITE] | int | bool
+
+
+class AllowedValuesParams(ColumnParams, RowFractionFields):
+    values: Annotated[list[Literal_], Field(min_length=1)]
+
+
+class PatternParams(ColumnParams, RowFractionFields):
+    regex: Annotated[str, Field(min_length=1), AfterValidator(valid_regex)]
+
+
+class DataTypeParams(ColumnParams, RowFractionFields):
+    type: Literal["integral", "fractional", "numeric", "boolean", "string"]
+
+
+class SatisfiesParams(RowFractionFields):
+    expression: SqlText
+    #: Names the constraint in results; defaults to the expression itself.
+    label: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class CorrelationParams(ThresholdFields):
+    columns: Annotated[list[ColumnName], Field(min_length=2, max_length=2)]
+
+
+# --- families -----------------------------------------------------------------------------------
+
+
+class MetricConstraint(ConstraintDef):
+    """One Deequ analyzer, one metric, a ``must_be*`` threshold."""
+
+    analyzer: ClassVar[str]
+
+    def spec(self, params: Any) -> AnalyzerSpec:
+        return AnalyzerSpec(self.analyzer, self.columns(params))
+
+    def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
+        return (self.spec(params),)
+
+    def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
+        spec = self.spec(params)
+        return judge(self.label(params), spec.kind, ctx.output(spec), self.threshold(params))
+
+
+class FixedMetricConstraint(MetricConstraint):
+    """A metric that must be exactly 1 (every value present, every value unique)."""
+
+    def threshold(self, params: Any) -> Threshold:
+        return Threshold(op="==", value=1.0)
+
+
+class RowPredicate(ConstraintDef):
+    """Fraction of rows satisfying a SQL predicate, built here from quoted identifiers and literals."""
+
+    def predicate(self, params: Any) -> str:
+        raise NotImplementedError
+
+    def spec(self, params: Any) -> AnalyzerSpec:
+        return AnalyzerSpec("Compliance", self.columns(params),
+                            (("instance", self.label(params)), ("predicate", self.predicate(params))))
+
+    def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
+        return (self.spec(params),)
+
+    def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
+        spec = self.spec(params)
+        outcome = judge(f"fraction of rows where {self.label(params)}", spec.kind,
+                        ctx.output(spec), self.threshold(params))
+        if outcome.status is ConstraintStatus.FAILED and ctx.row_count and outcome.metric_value is not None:
+            bad = round((1.0 - outcome.metric_value) * ctx.row_count)
+            outcome = Outcome(outcome.status, outcome.metric_name, outcome.metric_value,
+                              f"{outcome.message} ({bad} of {ctx.row_count} rows violate it)")
+        return outcome
+
+
+def _metric(name: str, analyzer: str, params: type[StrictModel], dimension: str, summary: str,
+            example: str, base: type[ConstraintDef] = MetricConstraint, **extra: Any) -> ConstraintDef:
+    cls = type(
+        f"C_{name}",
+        (base,),
+        {"name": name, "analyzer": analyzer, "params_model": params, "dimension": dimension,
+         "summary": summary, "example": example, **extra},
+    )
+    return cls()
+
+
+# --- the ones that need their own code --------------------------------------------------------
+
+
+class ColumnsExist(ConstraintDef):
+    name = "columns_exist"
+    params_model = ColumnsParams
+    dimension = "consistency"
+    summary = ("The listed columns exist in the dataset. Evaluated from the table schema, which is "
+               "read before Deequ runs (Deequ has no analyzer for it).")
+    example = "columns_exist: [reading_id, sensor_id, ts]"
+    shorthand = "columns"
+
+    def checked_columns(self, params: Any) -> tuple[str, ...]:
+        return ()  # missing columns are this constraint's verdict, not a config error
+
+    def threshold(self, params: Any) -> Threshold:
+        return Threshold(op="==", value=float(len(params.columns)))
+
+    def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
+        return ()
+
+    def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
+        missing = [c for c in params.columns if c not in ctx.schema]
+        found = float(len(params.columns) - len(missing))
+        if missing:
+            return Outcome(ConstraintStatus.FAILED, "ColumnsPresent", found,
+                           f"missing column(s): {', '.join(missing)}")
+        return Outcome(ConstraintStatus.PASSED, "ColumnsPresent", found,
+                       f"all {len(params.columns)} column(s) present")
+
+
+class IsPrimaryKey(ConstraintDef):
+    name = "is_primary_key"
+    params_model = ColumnsParams
+    dimension = "uniqueness"
+    summary = ("The combination of columns is complete (no nulls) and unique in every row: Deequ "
+               "Uniqueness over the columns must be 1 and Completeness of each column 1.")
+    example = "is_primary_key: [reading_id]"
+    shorthand = "columns"
+
+    def threshold(self, params: Any) -> Threshold:
+        return Threshold(op="==", value=1.0)
+
+    def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
+        return (AnalyzerSpec("Uniqueness", tuple(params.columns)),) + tuple(
+            AnalyzerSpec("Completeness", (c,)) for c in params.columns)
+
+    def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
+        for column in params.columns:
+            completeness = ctx.output(AnalyzerSpec("Completeness", (column,)))
+            outcome = judge(f"completeness({column})", "Completeness", completeness, self.threshold(params))
+            if outcome.status is not ConstraintStatus.PASSED:
+                return Outcome(outcome.status, outcome.metric_name, outcome.metric_value,
+                               f"primary key has nulls: {outcome.message}")
+        return judge(self.label(params), "Uniqueness",
+                     ctx.output(AnalyzerSpec("Uniqueness", tuple(params.columns))), self.threshold(params))
+
+
+class Between(RowPredicate):
+    name = "between"
+    params_model = BetweenParams
+    dimension = "validity"
+    summary = "Values lie within [min, max] (inclusive; either bound may be left out)."
+    example = "between: {column: temperature, min: -50, max: 1600}"
+
+    def predicate(self, p: Any) -> str:
+        col = quote_identifier(p.column)
+        parts = []
+        if p.min is not None:
+            parts.append(f"{col} >= {sql_literal(p.min)}")
+        if p.max is not None:
+            parts.append(f"{col} <= {sql_literal(p.max)}")
+        return f"{col} IS NULL OR ({' AND '.join(parts)})"
+
+    def label(self, p: Any) -> str:
+        lo = "-inf" if p.min is None else f"{p.min:g}"
+        hi = "inf" if p.max is None else f"{p.max:g}"
+        return f"{p.column} between {lo} and {hi}"
+
+
+class NonNegative(RowPredicate):
+    name = "non_negative"
+    params_model = ColumnRowParams
+    dimension = "validity"
+    summary = "Values are >= 0."
+    example = "non_negative: pressure"
+    shorthand = "column"
+    op = ">="
+
+    def predicate(self, p: Any) -> str:
+        col = quote_identifier(p.column)
+        return f"{col} IS NULL OR {col} {self.op} 0"
+
+    def label(self, p: Any) -> str:
+        return f"{p.column} {self.op} 0"
+
+
+class Positive(NonNegative):
+    name = "positive"
+    summary = "Values are > 0."
+    example = "positive: {column: pressure, min_fraction: 0.99}"
+    op = ">"
+
+
+class AllowedValues(RowPredicate):
+    name = "allowed_values"
+    params_model = AllowedValuesParams
+    dimension = "validity"
+    summary = "Values are one of a fixed list (strings, numbers or booleans)."
+    example = "allowed_values: {column: status, values: [OK, WARN, FAIL]}"
+
+    def predicate(self, p: Any) -> str:
+        col = quote_identifier(p.column)
+        return f"{col} IS NULL OR {col} IN ({', '.join(sql_literal(v) for v in p.values)})"
+
+    def label(self, p: Any) -> str:
+        shown = ", ".join(str(v) for v in p.values[:10]) + (", ..." if len(p.values) > 10 else "")
+        return f"{p.column} in [{shown}]"
+
+
+class Pattern(RowPredicate):
+    name = "pattern"
+    params_model = PatternParams
+    dimension = "validity"
+    summary = ("Values match a regular expression (Java syntax; anchored only if you write ^ and $). "
+               "Deequ PatternMatch counts the fraction of rows that match; nulls count as matching.")
+    example = r"pattern: {column: sensor_id, regex: '^S-\d{3}$'}"
+
+    def spec(self, p: Any) -> AnalyzerSpec:
+        return AnalyzerSpec("PatternMatch", (p.column,), (("regex", p.regex),))
+
+    def label(self, p: Any) -> str:
+        return f"{p.column} matches {p.regex}"
+
+
+class DataType(RowPredicate):
+    name = "data_type"
+    params_model = DataTypeParams
+    dimension = "validity"
+    summary = ("Non-null values look like the given type (integral, fractional, numeric, boolean, "
+               "string): Deequ's DataType histogram; useful for string columns fed by CSV or OPC "
+               "tags. The fraction is over non-null values.")
+    example = "data_type: {column: heat_id, type: integral}"
+
+    _TYPES = {
+        "integral": ("Integral",),
+        "fractional": ("Fractional",),
+        "numeric": ("Integral", "Fractional"),
+        "boolean": ("Boolean",),
+        "string": ("String",),
+    }
+
+    def spec(self, p: Any) -> AnalyzerSpec:
+        return AnalyzerSpec("DataType", (p.column,))
+
+    def label(self, p: Any) -> str:
+        return f"{p.column} is {p.type}"
+
+    def evaluate(self, p: Any, ctx: EvalContext) -> Outcome:
+        output = ctx.output(self.spec(p))
+        value = None
+        if output.error is None and not output.undefined:
+            counts = {r.name.rsplit(".", 1)[-1]: r.value or 0.0
+                      for r in output.records if r.name.startswith("Histogram.abs.")}
+            known = sum(v for k, v in counts.items() if k != "Unknown")
+            if known > 0:
+                value = sum(counts.get(t, 0.0) for t in self._TYPES[p.type]) / known
+            else:
+                value = float("nan")
+        return judge(f"fraction of non-null values where {self.label(p)}", "DataType",
+                     output, self.threshold(p), value)
+
+
+class Satisfies(RowPredicate):
+    name = "satisfies"
+    params_model = SatisfiesParams
+    dimension = "consistency"
+    summary = ("A Spark SQL boolean expression holds per row (cross-column rules). The expression "
+               "is parsed by Spark and refused if it contains a subquery; it is never evaluated "
+               "by Python. Rows where it is NULL count as violations.")
+    example = "satisfies: {expression: 'end_ts >= start_ts', label: ends_after_start}"
+
+    def columns(self, p: Any) -> tuple[str, ...]:
+        return ()
+
+    def predicate(self, p: Any) -> str:
+        return f"COALESCE(({p.expression}), FALSE)"
+
+    def label(self, p: Any) -> str:
+        return p.label or p.expression
+
+
+BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
+    _metric("row_count", "Size", TableThreshold, "completeness",
+            "Number of rows (after the dataset's `where`).",
+            "row_count: {must_be_greater_than: 0}"),
+    _metric("column_count", "ColumnCount", TableThreshold, "consistency",
+            "Number of columns in the dataset.",
+            "column_count: {must_be: 8}"),
+    ColumnsExist(),
+    _metric("is_complete", "Completeness", ColumnParams, "completeness",
+            "No value in the column is null (completeness must be 1).",
+            "is_complete: sensor_id", base=FixedMetricConstraint, shorthand="column"),
+    _metric("completeness", "Completeness", ColumnThreshold, "completeness",
+            "Fraction of non-null values.",
+            "completeness: {column: temperature, must_be_at_least: 0.98}"),
+    _metric("is_unique", "Uniqueness", ColumnParams, "uniqueness",
+            "Every value occurs exactly once (uniqueness must be 1; nulls are ignored by Deequ).",
+            "is_unique: reading_id", base=FixedMetricConstraint, shorthand="column"),
+    IsPrimaryKey(),
+    _metric("uniqueness", "Uniqueness", ColumnOrColumnsThreshold, "uniqueness",
+            "Fraction of rows whose value (or combination of values) occurs exactly once.",
+            "uniqueness: {columns: [sensor_id, ts], must_be_at_least: 0.999}"),
+    _metric("distinctness", "Distinctness", ColumnOrColumnsThreshold, "uniqueness",
+            "Number of distinct values divided by the number of rows.",
+            "distinctness: {column: heat_id, must_be_less_than: 0.5}"),
+    _metric("distinct_count", "CountDistinct", ColumnOrColumnsThreshold, "uniqueness",
+            "Exact number of distinct values.",
+            "distinct_count: {column: sensor_id, must_be_between: [1, 500]}"),
+    _metric("approx_distinct_count", "ApproxCountDistinct", ColumnThreshold, "uniqueness",
+            "HyperLogLog estimate of the number of distinct values (cheap on large tables).",
+            "approx_distinct_count: {column: heat_id, must_be_at_least: 10}"),
+    _metric("min", "Minimum", ColumnThreshold, "validity",
+            "Smallest value of a numeric column.",
+            "min: {column: pressure, must_be_at_least: 0}"),
+    _metric("max", "Maximum", ColumnThreshold, "validity",
+            "Largest value of a numeric column.",
+            "max: {column: temperature, must_be_less_than: 1800}"),
+    _metric("mean", "Mean", ColumnThreshold, "distribution",
+            "Mean of a numeric column.",
+            "mean: {column: temperature, must_be_between: [1400, 1600]}"),
+    _metric("sum", "Sum", ColumnThreshold, "distribution",
+            "Sum of a numeric column.",
+            "sum: {column: energy_kwh, must_be_at_most: 1000000}"),
+    _metric("stddev", "StandardDeviation", ColumnThreshold, "distribution",
+            "Population standard deviation of a numeric column; 0 on a frozen sensor.",
+            "stddev: {column: temperature, must_be_greater_than: 0}"),
+    _metric("quantile", "ApproxQuantile", QuantileParams, "distribution",
+            "Approximate quantile (Greenwald-Khanna, `relative_error` default 0.01).",
+            "quantile: {column: temperature, quantile: 0.5, must_be_between: [1450, 1550]}",
+            spec=lambda self, p: AnalyzerSpec("ApproxQuantile", (p.column,),
+                                              (("quantile", p.quantile), ("relative_error", p.relative_error))),
+            label=lambda self, p: f"quantile({p.column}, {p.quantile:g})"),
+    Between(),
+    NonNegative(),
+    Positive(),
+    AllowedValues(),
+    Pattern(),
+    _metric("min_length", "MinLength", ColumnThreshold, "validity",
+            "Shortest string length in the column.",
+            "min_length: {column: sensor_id, must_be_at_least: 5}"),
+    _metric("max_length", "MaxLength", ColumnThreshold, "validity",
+            "Longest string length in the column.",
+            "max_length: {column: sensor_id, must_be_at_most: 16}"),
+    DataType(),
+    Satisfies(),
+    _metric("correlation", "Correlation", CorrelationParams, "distribution",
+            "Pearson correlation of two numeric columns.",
+            "correlation: {columns: [temperature, pressure], must_be_less_than: 0.95}"),
+    _metric("entropy", "Entropy", ColumnThreshold, "distribution",
+            "Entropy of the value distribution; 0 when every row has the same value.",
+            "entropy: {column: status, must_be_greater_than: 0}"),
+)

@@ -1,0 +1,154 @@
+"""``dqengine`` command line; the same behaviour from ``jobs/*.py`` under spark-submit.
+
+Exit codes: 0 passed / certified / valid; 1 an error-severity check failed or the gate refused;
+2 bad suite, arguments, dataset or column (nothing recorded); 3 runtime failure.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+from dqengine._version import __version__
+from dqengine.errors import EXIT_CHECKS_FAILED, EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, ConfigError, DQEngineError
+
+__all__ = ["main", "build_parser"]
+
+logger = logging.getLogger("dqengine")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors are config errors: exit 2, one line
+        self.print_usage(sys.stderr)
+        raise ConfigError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dqengine", description="Data-quality suites on Delta tables, with a training gate.")
+    parser.add_argument("--version", action="version", version=f"dqengine {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="validate suite files without starting Spark")
+    p.add_argument("suites", nargs="+", metavar="SUITE")
+
+    p = sub.add_parser("run", help="run a suite and record the results")
+    p.add_argument("suite", metavar="SUITE")
+    p.add_argument("--version", dest="dataset_version", type=_version, help="Delta version to verify")
+    p.add_argument("--metrics", help="metrics location: a directory, or a catalog.schema prefix "
+                                     "(default: $DQENGINE_METRICS, else ./dq_metrics)")
+    p.add_argument("--run-id", help="id of this run; re-running with the same id replaces its rows "
+                                    "(default: a new UUID)")
+
+    p = sub.add_parser("gate", help="print the certified Delta version, or exit 1 with the reason")
+    p.add_argument("suite", metavar="SUITE")
+    p.add_argument("--version", dest="dataset_version", type=_version,
+                   help="version the training job wants (default: the table's latest)")
+    p.add_argument("--metrics", help="metrics location, as for run")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of suite files")
+    return parser
+
+
+def _version(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Delta version (a whole number >= 0)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not a Delta version (a whole number >= 0)")
+    return value
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from dqengine.checks import load_suite
+
+    issues = []
+    for path in args.suites:
+        try:
+            suite = load_suite(path)
+            print(f"{path}: valid ({len(suite.constraints)} constraints, fingerprint {suite.fingerprint[:12]})")
+        except ConfigError as exc:
+            issues.append(exc)
+    if issues:
+        for exc in issues:
+            print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from dqengine.checks import load_suite
+    from dqengine.report import format_run
+    from dqengine.results import RunStatus
+    from dqengine.spark.runner import run_suite
+    from dqengine.spark.session import get_spark
+    from dqengine.spark.store import resolve_location
+
+    suite = load_suite(args.suite)  # before Spark starts
+    location = resolve_location(args.metrics)
+    spark = get_spark(f"dqengine:{suite.name}")
+    run = run_suite(spark, suite, version=args.dataset_version, metrics=location, run_id=args.run_id)
+    print(format_run(run))
+    print(f"recorded in {location}")
+    if run.status is RunStatus.ERROR:
+        return EXIT_RUNTIME
+    return EXIT_OK if run.status.certifies else EXIT_CHECKS_FAILED
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from dqengine.checks import load_suite
+    from dqengine.spark.gate import decide
+    from dqengine.spark.session import get_spark
+    from dqengine.spark.store import resolve_location
+
+    suite = load_suite(args.suite)
+    location = resolve_location(args.metrics)
+    spark = get_spark(f"dqengine-gate:{suite.name}")
+    decision = decide(spark, suite, version=args.dataset_version, metrics=location)
+    if decision.certified:
+        print(decision.version)
+        print(f"gate: {decision.dataset} version {decision.version}: {decision.reason}", file=sys.stderr)
+        return EXIT_OK
+    print(f"gate: BLOCKED {decision.dataset} version {decision.version}: {decision.reason}", file=sys.stderr)
+    return EXIT_CHECKS_FAILED
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from dqengine.schema import suite_json_schema
+
+    print(json.dumps(suite_json_schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except ConfigError as exc:
+        print(f"dqengine: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = {"validate": _validate, "run": _run, "gate": _gate, "schema": _schema}[args.command]
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(str(exc) if exc.issues else f"dqengine: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except DQEngineError as exc:
+        print(f"dqengine: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # the last line of defence: one line, runtime exit code
+        logger.debug("unexpected failure", exc_info=True)
+        first = str(exc).strip().splitlines()
+        print(f"dqengine: internal error: {type(exc).__name__}: {first[0] if first else ''}", file=sys.stderr)
+        return EXIT_RUNTIME
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Pydantic models of a suite file. Pure Python: nothing here imports Spark.
+
+Models are frozen, strict (a quoted "0.9" is not a number) and forbid unknown keys, so a typo is
+an error at a file:line:col instead of a silently ignored setting. Constraint parameters are not
+modelled here: each constraint type brings its own parameter model through the registry
+(``dqengine.checks``), and this layer keeps the raw items for it.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "StrictModel",
+    "Name",
+    "ColumnName",
+    "SqlText",
+    "DatasetModel",
+    "CheckModel",
+    "SuiteModel",
+    "ThresholdFields",
+    "RowFractionFields",
+    "Threshold",
+    "THRESHOLD_KEYS",
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+#: Suite and check names: they become values in the metrics tables and appear in SQL filters.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+#: A top-level column of the dataset; quoted as an identifier before Spark sees it.
+ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+#: Spark SQL text (a filter or a boolean expression); parsed by Spark, never evaluated by Python.
+SqlText = Annotated[str, StringConstraints(min_length=1, max_length=8192)]
+
+
+class DatasetModel(StrictModel):
+    table: Annotated[str, StringConstraints(min_length=1, pattern=r"^[A-Za-z0-9_`.\-]+$")] | None = None
+    path: Annotated[str, StringConstraints(min_length=1)] | None = None
+    version: Annotated[int, Field(ge=0)] | None = None
+    where: SqlText | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "DatasetModel":
+        if (self.table is None) == (self.path is None):
+            raise ValueError("give exactly one of 'table' (a metastore name) or 'path' (a Delta location)")
+        return self
+
+
+class CheckModel(StrictModel):
+    name: Name
+    severity: Literal["error", "warning"] = "error"
+    description: str | None = None
+    #: Raw items, each a one-key mapping {constraint_name: parameters}; resolved by the registry.
+    constraints: Annotated[list[Any], Field(min_length=1)]
+
+
+class SuiteModel(StrictModel):
+    suite: Name
+    description: str | None = None
+    dataset: DatasetModel
+    checks: Annotated[list[CheckModel], Field(min_length=1)]
+
+
+# --- thresholds -------------------------------------------------------------------------------
+
+THRESHOLD_KEYS = (
+    "must_be",
+    "must_be_at_least",
+    "must_be_at_most",
+    "must_be_greater_than",
+    "must_be_less_than",
+    "must_be_between",
+)
+
+
+class Threshold(BaseModel):
+    """A comparison a metric value must satisfy. ``holds`` never sees NaN: that is NOT_EVALUATED."""
+
+    model_config = ConfigDict(frozen=True)
+
+    op: Literal["==", ">=", "<=", ">", "<", "between"]
+    value: float
+    upper: float | None = None
+
+    def holds(self, x: float) -> bool:
+        if self.op == "==":
+            return math.isclose(x, self.value, rel_tol=1e-9, abs_tol=1e-12)
+        if self.op == ">=":
+            return x >= self.value
+        if self.op == "<=":
+            return x <= self.value
+        if self.op == ">":
+            return x > self.value
+        if self.op == "<":
+            return x < self.value
+        assert self.upper is not None  # guaranteed by the model validator, never user input
+        return self.value <= x <= self.upper
+
+    def __str__(self) -> str:
+        if self.op == "between":
+            return f"between {_num(self.value)} and {_num(self.upper)}"
+        return f"{self.op} {_num(self.value)}"
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "?"
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+_FINITE = Field(allow_inf_nan=False)
+
+
+class ThresholdFields(StrictModel):
+    """Mixin for metric constraints: exactly one of the six ``must_be*`` keys."""
+
+    must_be: Annotated[float, _FINITE] | None = None
+    must_be_at_least: Annotated[float, _FINITE] | None = None
+    must_be_at_most: Annotated[float, _FINITE] | None = None
+    must_be_greater_than: Annotated[float, _FINITE] | None = None
+    must_be_less_than: Annotated[float, _FINITE] | None = None
+    must_be_between: Annotated[list[Annotated[float, _FINITE]], Field(min_length=2, max_length=2)] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_threshold(self) -> "ThresholdFields":
+        given = [k for k in THRESHOLD_KEYS if getattr(self, k) is not None]
+        if len(given) != 1:
+            what = "none" if not given else ", ".join(given)
+            raise ValueError(
+                f"give exactly one threshold of {', '.join(THRESHOLD_KEYS)} (got {what})"
+            )
+        if self.must_be_between is not None and self.must_be_between[0] > self.must_be_between[1]:
+            lo, hi = self.must_be_between
+            raise ValueError(
+                f"must_be_between [{_num(lo)}, {_num(hi)}] can never hold: the lower bound is above "
+                f"the upper; write [{_num(hi)}, {_num(lo)}]"
+            )
+        return self
+
+    @property
+    def threshold(self) -> Threshold:
+        ops = {
+            "must_be": "==",
+            "must_be_at_least": ">=",
+            "must_be_at_most": "<=",
+            "must_be_greater_than": ">",
+            "must_be_less_than": "<",
+        }
+        for key, op in ops.items():
+            value = getattr(self, key)
+            if value is not None:
+                return Threshold(op=op, value=value)
+        lo, hi = self.must_be_between  # type: ignore[misc]
+        return Threshold(op="between", value=lo, upper=hi)
+
+
+class RowFractionFields(StrictModel):
+    """Mixin for row predicates: they hold for every row unless ``min_fraction`` relaxes them."""
+
+    min_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+
+    @property
+    def threshold(self) -> Threshold:
+        return Threshold(op=">=", value=self.min_fraction)
+
+
+def valid_regex(pattern: str) -> str:
+    """Checked with Python's engine before Spark starts; Java's accepts the same common syntax."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+    return pattern

@@ -1,0 +1,128 @@
+"""``make demo``: a sample sensor-readings Delta table, the shipped suite, and the gate at work.
+
+1. Writes version 0 of ``demo_data/sensor_readings`` with the defects plants really produce:
+   a re-ingested batch (duplicate reading ids), dropped temperature samples, a 9999 sentinel,
+   negative absolute pressure, an unknown status code and a malformed sensor id.
+2. Runs ``conf/sensor_readings.yml`` on it: the error-severity checks fail; the gate blocks.
+3. Commits a repaired version 1, runs the suite again: it passes; the gate certifies version 1
+   and the "training job" reads exactly that version.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import shutil
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["SCHEMA", "sample_rows", "write_sample_table", "main"]
+
+SCHEMA = ("reading_id BIGINT, plant STRING, line STRING, sensor_id STRING, heat_id BIGINT, ts TIMESTAMP, "
+          "temperature DOUBLE, pressure DOUBLE, unit STRING, status STRING")
+
+
+def sample_rows(defects: bool, heats: int = 12, sensors: int = 5, samples: int = 40,
+                seed: int = 7) -> list[tuple]:
+    """Readings of the vacuum stage: per heat, each sensor samples every 30 s."""
+    rng = random.Random(seed)
+    start = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+    rows = []
+    reading_id = 0
+    for heat in range(heats):
+        heat_start = start + timedelta(hours=8 * heat)
+        plant = "P1" if heat % 6 else "P2"  # one heat in six from the other plant (filtered out)
+        for s in range(1, sensors + 1):
+            for k in range(samples):
+                reading_id += 1
+                t = heat_start + timedelta(seconds=30 * k)
+                temperature = 1480 + 40 * math.sin(k / 7) + rng.gauss(0, 4)
+                pressure = max(0.2, 900 * math.exp(-k / 6) + rng.gauss(1.0, 0.2))  # pumping down, mbar
+                status = rng.choices(["OK", "WARN", "FAIL"], [0.95, 0.04, 0.01])[0]
+                rows.append([reading_id, plant, "L1", f"S-{s:03d}", 1000 + heat, t,
+                             round(temperature, 2), round(pressure, 3), "mbar", status])
+    if defects:
+        p1 = [r for r in rows if r[1] == "P1"]
+        for r in rng.sample(p1, k=len(p1) // 25):  # 4 % of samples lost by the logger
+            r[6] = None
+        p1[10][6] = 9999.0  # the historian's sentinel for "no value"
+        p1[20][7] = -3.5  # absolute pressure cannot be negative
+        p1[30][9] = "BAD"  # a status code the model has never seen
+        p1[40][3] = "S-7"  # mistyped sensor id from a manual entry
+        rows.extend([list(r) for r in p1[100:110]])  # a re-ingested batch: same reading ids
+    return [tuple(r) for r in rows]
+
+
+def write_sample_table(spark, path: str, defects: bool, mode: str = "overwrite") -> int:
+    """Write the sample as a Delta commit; returns the new version."""
+    from delta.tables import DeltaTable
+
+    df = spark.createDataFrame(sample_rows(defects), SCHEMA)
+    df.write.format("delta").mode(mode).option("overwriteSchema", "true").save(path)
+    return int(DeltaTable.forPath(spark, path).history(1).select("version").head()[0])
+
+
+def _banner(text: str) -> None:
+    print(f"\n=== {text} " + "=" * max(0, 70 - len(text)), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dqengine.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", default="conf/sensor_readings.yml")
+    parser.add_argument("--data", default="demo_data/sensor_readings",
+                        help="where to write the sample table (must match the suite's dataset.path)")
+    parser.add_argument("--metrics", default="demo_data/dq_metrics")
+    args = parser.parse_args(argv)
+
+    from dqengine.checks import load_suite
+    from dqengine.errors import GateBlocked
+    from dqengine.report import format_run
+    from dqengine.spark.gate import certified_version, read_certified
+    from dqengine.spark.runner import run_suite
+    from dqengine.spark.session import get_spark
+
+    suite = load_suite(args.suite)
+    for stale in (args.data, args.metrics):
+        shutil.rmtree(stale, ignore_errors=True)
+    spark = get_spark("dqengine-demo")
+    spark.sparkContext.setLogLevel("ERROR")
+    Path(args.data).parent.mkdir(parents=True, exist_ok=True)
+
+    _banner("1. the historian delivers a defective batch")
+    v0 = write_sample_table(spark, args.data, defects=True)
+    print(f"wrote {args.data} version {v0}")
+    run0 = run_suite(spark, suite, metrics=args.metrics)
+    print(format_run(run0))
+
+    _banner("2. the training job asks the gate")
+    try:
+        certified_version(spark, suite, metrics=args.metrics)
+        print("gate: certified?! (unexpected)")
+        return 1
+    except GateBlocked as exc:
+        print(f"gate: BLOCKED: {exc}")
+
+    _banner("3. the data engineers repair the table (new Delta version)")
+    v1 = write_sample_table(spark, args.data, defects=False)
+    print(f"wrote {args.data} version {v1}")
+    run1 = run_suite(spark, suite, metrics=args.metrics)
+    print(format_run(run1))
+
+    _banner("4. the gate certifies the clean version; training reads exactly it")
+    version = certified_version(spark, suite, metrics=args.metrics)
+    rows = read_certified(spark, suite, metrics=args.metrics).count()
+    print(f"gate: certified version {version}; training reads {rows} rows with versionAsOf={version}")
+
+    _banner("the metrics tables")
+    runs = spark.read.format("delta").load(f"{args.metrics}/dq_runs")
+    runs.select("dataset_version", "status", "row_count", "constraints_failed", "message") \
+        .orderBy("dataset_version").show(truncate=60)
+    print(f"query them with SQL, e.g. SELECT * FROM delta.`{Path(args.metrics).resolve()}/dq_check_results`")
+    ok = (not run0.status.certifies) and run1.status.certifies and version == v1
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Outcomes of a run as plain frozen dataclasses: no Spark, no Deequ, easy to test and to print.
+
+Definitions (what a suite asks) live in ``dqengine.config``; these are what happened. Every
+configured constraint gets a ``ConstraintResult`` whatever happened to it: a constraint that could
+not be computed is ERROR or NOT_EVALUATED, never silently missing and never a pass.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "ConstraintStatus",
+    "RunStatus",
+    "Outcome",
+    "ConstraintResult",
+    "MetricRecord",
+    "RunResult",
+    "run_status",
+]
+
+
+class ConstraintStatus(str, enum.Enum):
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    #: The metric could not be computed (Deequ failed, the column has the wrong type, ...).
+    ERROR = "ERROR"
+    #: The metric is undefined on this data (e.g. the mean of no rows): not a pass.
+    NOT_EVALUATED = "NOT_EVALUATED"
+
+
+class RunStatus(str, enum.Enum):
+    PASSED = "PASSED"
+    #: Every error-severity constraint passed; a warning-severity one did not.
+    WARNING = "WARNING"
+    #: An error-severity constraint did not pass: training must not use this version.
+    FAILED = "FAILED"
+    #: The engine could not finish the run.
+    ERROR = "ERROR"
+
+    @property
+    def certifies(self) -> bool:
+        return self in (RunStatus.PASSED, RunStatus.WARNING)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What evaluating one constraint against its metrics gave."""
+
+    status: ConstraintStatus
+    metric_name: str | None
+    metric_value: float | None
+    message: str
+
+
+@dataclass(frozen=True)
+class ConstraintResult:
+    check: str
+    constraint_index: int
+    constraint: str
+    label: str
+    columns: tuple[str, ...]
+    severity: str
+    dimension: str
+    threshold: str
+    status: ConstraintStatus
+    metric_name: str | None
+    metric_value: float | None
+    message: str
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "error" and self.status is not ConstraintStatus.PASSED
+
+
+@dataclass(frozen=True)
+class MetricRecord:
+    """One metric as Deequ computed it, in Deequ's own long format."""
+
+    entity: str
+    instance: str
+    name: str
+    value: float | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    suite: str
+    suite_fingerprint: str
+    dataset: str
+    dataset_version: int | None
+    started_at: datetime
+    finished_at: datetime
+    status: RunStatus
+    row_count: int | None
+    engine_version: str
+    spark_version: str
+    deequ_version: str
+    constraints: tuple[ConstraintResult, ...] = ()
+    metrics: tuple[MetricRecord, ...] = ()
+    message: str = ""
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def run_status(results: tuple[ConstraintResult, ...] | list[ConstraintResult]) -> RunStatus:
+    """Error-severity constraints that did not pass fail the run; warning ones only warn."""
+    if any(r.blocking for r in results):
+        return RunStatus.FAILED
+    if any(r.status is not ConstraintStatus.PASSED for r in results):
+        return RunStatus.WARNING
+    return RunStatus.PASSED

@@ -1,0 +1,65 @@
+"""The JSON Schema of suite files, generated from the same models and registry that validate them.
+
+``conf/suite.schema.json`` is this output; a test fails when the two differ, so editors that
+validate YAML against it (VS Code's YAML extension, IntelliJ) never disagree with the engine.
+Regenerate with ``make schema``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from dqengine.checks.registry import ConstraintRegistry, default_registry
+from dqengine.config.models import CheckModel, DatasetModel
+
+__all__ = ["suite_json_schema"]
+
+_REF = "#/$defs/{model}"
+
+
+def suite_json_schema(registry: ConstraintRegistry | None = None) -> dict[str, Any]:
+    registry = registry or default_registry()
+    defs_in = [(DatasetModel, "validation")] + [(d.params_model, "validation") for d in registry]
+    keymap, top = models_json_schema(defs_in, ref_template=_REF)
+    defs = top.get("$defs", {})
+
+    def ref(model: Any) -> dict[str, Any]:
+        return keymap[(model, "validation")]
+
+    alternatives = []
+    for definition in sorted(registry, key=lambda d: d.name):
+        params: dict[str, Any] = ref(definition.params_model)
+        if definition.shorthand == "column":
+            params = {"anyOf": [{"type": "string", "minLength": 1}, params]}
+        elif definition.shorthand == "columns":
+            params = {"anyOf": [{"type": "array", "items": {"type": "string", "minLength": 1},
+                                 "minItems": 1}, params]}
+        alternatives.append({
+            "type": "object",
+            "description": definition.summary,
+            "properties": {definition.name: params},
+            "required": [definition.name],
+            "additionalProperties": False,
+        })
+    check = CheckModel.model_json_schema(ref_template=_REF)
+    check["properties"]["constraints"] = {
+        "type": "array", "minItems": 1, "items": {"oneOf": alternatives},
+        "description": "Each item is a one-key mapping: constraint name -> parameters.",
+    }
+    defs["CheckModel"] = check
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://dqengine.dev/schemas/suite.schema.json",
+        "title": "dqengine suite",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["suite", "dataset", "checks"],
+        "properties": {
+            "suite": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_.\-]*$", "maxLength": 128},
+            "description": {"type": "string"},
+            "dataset": ref(DatasetModel),
+            "checks": {"type": "array", "minItems": 1, "items": {"$ref": _REF.format(model="CheckModel")}},
+        },
+        "$defs": defs,
+    }

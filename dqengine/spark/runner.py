@@ -1,0 +1,145 @@
+"""Run a suite: pin the data, plan, compute every metric in one Deequ analysis, judge, record.
+
+Failure policy:
+
+* anything wrong with the suite or the dataset (missing table, version, column; bad expression) is
+  found before any metric is computed and raised as ``ConfigError``/``DatasetError``: nothing is
+  recorded (exit 2);
+* a failure while computing (Spark, Deequ) is recorded as a run with status ERROR and every
+  constraint ERROR with the reason, when the metrics tables can still be written (exit 3);
+* one metric failing (a wrong column type, say) fails only the constraints that need it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Mapping
+
+from dqengine._version import __version__
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
+from dqengine.checks.suite import ConstraintSpec, Suite
+from dqengine.errors import ConfigError
+from dqengine.planner import ROW_COUNT, plan_suite
+from dqengine.platforms import platform_for
+from dqengine.results import ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, run_status
+from dqengine.spark.dataset import PinnedDataset, dataset_identity, pin_dataset, preflight
+from dqengine.spark.deequ import compute_metrics
+from dqengine.spark.session import ensure_classic_session
+from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+__all__ = ["run_suite", "new_run_id", "deequ_version"]
+
+logger = logging.getLogger(__name__)
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def deequ_version(spark: "SparkSession") -> str:
+    """The Deequ build actually on the classpath (from its jar name), else the platform's."""
+    try:
+        cls = spark._jvm.java.lang.Class.forName("com.amazon.deequ.analyzers.Size")
+        location = str(cls.getProtectionDomain().getCodeSource().getLocation().toString())
+        match = re.search(r"deequ[-_](\d[\w.\-]*?)\.jar", location)
+        if match:
+            return match.group(1)
+    except Exception:  # a classpath without a code source (shaded, notebooks): fall back
+        logger.debug("could not read the Deequ jar name", exc_info=True)
+    return platform_for(spark.version).deequ_version
+
+
+@dataclass(frozen=True)
+class _Context:
+    row_count: int | None
+    schema: Mapping[str, str]
+    outputs: Mapping[AnalyzerSpec, AnalyzerOutput]
+
+    def output(self, spec: AnalyzerSpec) -> AnalyzerOutput:
+        return self.outputs.get(spec) or AnalyzerOutput(error=f"{spec} was not computed")
+
+
+def _result(spec: ConstraintSpec, outcome: Outcome) -> ConstraintResult:
+    return ConstraintResult(
+        check=spec.check, constraint_index=spec.index, constraint=spec.name, label=spec.label,
+        columns=spec.columns, severity=spec.severity, dimension=spec.definition.dimension,
+        threshold=spec.threshold_text, status=outcome.status, metric_name=outcome.metric_name,
+        metric_value=outcome.metric_value, message=outcome.message,
+    )
+
+
+def _evaluate(suite: Suite, ctx: _Context) -> tuple[ConstraintResult, ...]:
+    results = []
+    for spec in suite.constraints:
+        try:
+            outcome = spec.definition.evaluate(spec.params, ctx)
+        except Exception as exc:  # one broken verdict must not hide the others
+            logger.exception("evaluating %s failed", spec.label)
+            outcome = Outcome(ConstraintStatus.ERROR, None, None, f"evaluation failed: {exc}")
+        results.append(_result(spec, outcome))
+    return tuple(results)
+
+
+def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None,
+              metrics: str | MetricsLocation | None = None, run_id: str | None = None,
+              record: bool = True) -> RunResult:
+    """Verify the suite's dataset at one pinned Delta version and record the run."""
+    ensure_classic_session(spark)
+    run_id = run_id or new_run_id()
+    if not _RUN_ID.match(run_id):
+        raise ConfigError(f"--run-id {run_id!r}: use 1-128 letters, digits, '_', '.', ':' or '-'")
+    location = metrics if isinstance(metrics, MetricsLocation) else resolve_location(metrics)
+    started = datetime.now(timezone.utc)
+
+    pinned: PinnedDataset = pin_dataset(spark, suite, version)
+    preflight(spark, suite, pinned)
+    plan = plan_suite(suite)
+
+    status: RunStatus
+    message = ""
+    row_count: int | None = None
+    try:
+        from pyspark.sql import functions as F
+
+        df = pinned.df
+        for name, expression in plan.derived_columns:  # expressions come from registry code
+            df = df.withColumn(name, F.expr(expression))
+        outputs = compute_metrics(df, plan.analyzers)
+        size = outputs[ROW_COUNT].value()
+        row_count = int(size) if size is not None else None
+        results = _evaluate(suite, _Context(row_count, pinned.schema, outputs))
+        status = run_status(results)
+        metric_records = tuple(r for spec in plan.analyzers for r in outputs[spec].records)
+    except Exception as exc:
+        logger.exception("run %s failed while computing metrics", run_id)
+        reason = str(exc).strip().splitlines()
+        message = f"run failed while computing metrics: {reason[0] if reason else type(exc).__name__}"
+        status = RunStatus.ERROR
+        results = tuple(_result(spec, Outcome(ConstraintStatus.ERROR, None, None, message))
+                        for spec in suite.constraints)
+        metric_records = ()
+    if status is not RunStatus.ERROR:
+        failed = [r for r in results if r.status is not ConstraintStatus.PASSED]
+        message = (f"{len(results) - len(failed)} of {len(results)} constraints passed"
+                   + (f"; blocking: {', '.join(f'{r.check}/{r.label}' for r in failed if r.blocking)}"
+                      if any(r.blocking for r in failed) else ""))
+
+    run = RunResult(
+        run_id=run_id, suite=suite.name, suite_fingerprint=suite.fingerprint,
+        dataset=dataset_identity(suite.dataset), dataset_version=pinned.version,
+        started_at=started, finished_at=datetime.now(timezone.utc), status=status,
+        row_count=row_count, engine_version=__version__, spark_version=spark.version,
+        deequ_version=deequ_version(spark), constraints=results, metrics=metric_records,
+        message=message, extra={"dataset_filter": suite.dataset.where or ""},
+    )
+    if record:
+        MetricsStore(spark, location).write(run)
+    return run

@@ -1,0 +1,153 @@
+"""Reading and writing the metrics tables (Delta), under a path or a metastore schema.
+
+Every write of a run replaces that run's rows in one Delta commit per table
+(``overwrite(run_id = ...)``), so writing the same run twice leaves one copy. ``dq_runs`` is written
+last: a run exists once its ``dq_runs`` row does, and the gate reads nothing else first.
+Delta's optimistic-concurrency conflicts between jobs sharing the tables are retried with
+exponential back-off and jitter.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from dqengine import metrics_schema as ms
+from dqengine.errors import ConfigError, MetricsStoreError
+from dqengine.results import RunResult
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "DEFAULT_LOCATION"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LOCATION = "./dq_metrics"
+_METASTORE_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+_CONFLICTS = (
+    "ConcurrentAppendException", "ConcurrentDeleteReadException", "ConcurrentDeleteDeleteException",
+    "MetadataChangedException", "ProtocolChangedException", "ConcurrentTransactionException",
+    "ConcurrentWriteException", "DELTA_CONCURRENT", "FileAlreadyExistsException",
+)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class MetricsLocation:
+    """``path`` (a directory holding one Delta table per kind) or ``schema`` (a metastore prefix)."""
+
+    kind: str
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> "MetricsLocation":
+        text = text.strip()
+        if not text:
+            raise ConfigError("--metrics: empty location; give a directory or a catalog.schema prefix")
+        if _METASTORE_PREFIX.match(text) and not text.startswith("."):
+            return cls("schema", text)
+        if "://" in text or text.startswith("dbfs:"):
+            return cls("path", text.rstrip("/"))
+        return cls("path", os.path.abspath(text))
+
+    def table(self, name: str) -> str:
+        if self.kind == "schema":
+            return f"{self.value}.{name}"
+        return "delta.`" + f"{self.value}/{name}".replace("`", "``") + "`"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def resolve_location(cli_value: str | None) -> MetricsLocation:
+    """``--metrics``, else ``DQENGINE_METRICS``, else ``./dq_metrics``."""
+    return MetricsLocation.parse(cli_value or os.environ.get("DQENGINE_METRICS") or DEFAULT_LOCATION)
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}"
+    return any(marker in text for marker in _CONFLICTS)
+
+
+def with_retries(action: Callable[[], T], what: str, attempts: int = 10, base_delay: float = 0.2) -> T:
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except Exception as exc:  # py4j and pyspark wrap Delta's exceptions; we look at their text
+            if attempt == attempts or not _is_conflict(exc):
+                raise
+            delay = base_delay * (2 ** (attempt - 1)) * (1 + random.random())
+            logger.info("%s: concurrent commit, retrying in %.2fs (attempt %d)", what, delay, attempt)
+            time.sleep(min(delay, 30.0))
+    raise AssertionError("unreachable")
+
+
+class MetricsStore:
+    def __init__(self, spark: "SparkSession", location: MetricsLocation):
+        self.spark = spark
+        self.location = location
+
+    def _create(self, table: str) -> None:
+        self.spark.sql(f"CREATE TABLE IF NOT EXISTS {self.location.table(table)} ({ms.ddl(table)}) USING delta")
+
+    def ensure_tables(self) -> None:
+        for table in ms.TABLES:
+            try:
+                with_retries(lambda t=table: self._create(t), f"create {table}")
+            except Exception as exc:
+                raise MetricsStoreError(
+                    f"cannot create metrics table {self.location.table(table)}: {_short(exc)}; "
+                    "check --metrics (a writable directory, or an existing catalog.schema)"
+                ) from exc
+
+    def write(self, run: RunResult) -> None:
+        """Replace this run's rows in every table; dq_runs last."""
+        self.ensure_tables()
+        from pyspark.sql import functions as F
+
+        by_table = ms.rows(run)
+        for table in (ms.METRICS, ms.CHECK_RESULTS, ms.RUNS):
+            df = self.spark.createDataFrame(by_table[table], ms.schema_string(table))
+            target = self.location.table(table)
+            try:
+                with_retries(lambda: df.writeTo(target).overwrite(F.col("run_id") == F.lit(run.run_id)),
+                             f"write {table}")
+            except Exception as exc:
+                raise MetricsStoreError(f"cannot write {target}: {_short(exc)}") from exc
+        logger.info("recorded run %s in %s", run.run_id, self.location)
+
+    def read(self, table: str) -> "DataFrame | None":
+        """The table, or None when it does not exist yet."""
+        from pyspark.sql.utils import AnalysisException
+
+        try:
+            return self.spark.table(self.location.table(table))
+        except AnalysisException:
+            return None
+
+    def runs(self, suite: str, dataset: str) -> list[Any]:
+        from pyspark.sql import functions as F
+
+        df = self.read(ms.RUNS)
+        if df is None:
+            return []
+        return (df.where((F.col("suite") == suite) & (F.col("dataset") == dataset))
+                  .orderBy(F.col("finished_at").desc()).collect())
+
+    def check_results(self, run_id: str) -> list[Any]:
+        from pyspark.sql import functions as F
+
+        df = self.read(ms.CHECK_RESULTS)
+        if df is None:
+            return []
+        return df.where(F.col("run_id") == run_id).collect()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
