@@ -1,7 +1,7 @@
 """Reading and writing the metrics tables (Delta), under a path or a metastore schema.
 
 Every write of a run replaces that run's rows in one Delta commit per table
-(``overwrite(run_id = ...)``), so writing the same run twice leaves one copy. ``dq_runs`` is written
+(``INSERT ... REPLACE WHERE run_id = ...``), so writing the same run twice leaves one copy. ``dq_runs`` is written
 last: a run exists once its ``dq_runs`` row does, and the gate reads nothing else first.
 Delta's optimistic-concurrency conflicts between jobs sharing the tables are retried with
 exponential back-off and jitter.
@@ -13,10 +13,12 @@ import os
 import random
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from dqengine import metrics_schema as ms
+from dqengine.checks.base import sql_literal
 from dqengine.errors import ConfigError, MetricsStoreError
 from dqengine.results import RunResult
 
@@ -108,17 +110,20 @@ class MetricsStore:
     def write(self, run: RunResult) -> None:
         """Replace this run's rows in every table; dq_runs last."""
         self.ensure_tables()
-        from pyspark.sql import functions as F
-
         by_table = ms.rows(run)
         for table in (ms.METRICS, ms.CHECK_RESULTS, ms.RUNS):
-            df = self.spark.createDataFrame(by_table[table], ms.schema_string(table))
             target = self.location.table(table)
+            view = f"_dq_rows_{table}_{uuid.uuid4().hex}"
+            self.spark.createDataFrame(by_table[table], ms.schema_string(table)).createOrReplaceTempView(view)
+            # One Delta commit that deletes this run's old rows and inserts the new ones. (The
+            # DataFrame writers' overwrite-by-filter is refused for catalog tables in Delta 3.x.)
+            statement = f"INSERT INTO {target} REPLACE WHERE run_id = {sql_literal(run.run_id)} SELECT * FROM {view}"
             try:
-                with_retries(lambda: df.writeTo(target).overwrite(F.col("run_id") == F.lit(run.run_id)),
-                             f"write {table}")
+                with_retries(lambda: self.spark.sql(statement), f"write {table}")
             except Exception as exc:
                 raise MetricsStoreError(f"cannot write {target}: {_short(exc)}") from exc
+            finally:
+                self.spark.catalog.dropTempView(view)
         logger.info("recorded run %s in %s", run.run_id, self.location)
 
     def read(self, table: str) -> "DataFrame | None":

@@ -1,0 +1,12 @@
+"""spark-submit entry point: `dqengine validate`, same arguments and exit codes.
+
+    spark-submit [--packages ...] jobs/validate.py SUITE [options]
+
+Kept thin on purpose: all behaviour lives in dqengine.cli, which the tests exercise.
+"""
+import sys
+
+from dqengine.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["validate", *sys.argv[1:]]))

@@ -1,0 +1,21 @@
+"""Helpers for tests that run one suite on a small table."""
+from __future__ import annotations
+
+import textwrap
+
+from dqengine.checks import parse_suite
+from dqengine.results import ConstraintResult
+from dqengine.spark.runner import run_suite
+
+
+def suite_text(path: str, constraints: str, severity: str = "error", where: str | None = None) -> str:
+    body = textwrap.indent(textwrap.dedent(constraints).strip("\n"), " " * 6)
+    filt = f"\n  where: \"{where}\"" if where else ""
+    return f"suite: t\ndataset:\n  path: '{path}'{filt}\nchecks:\n  - name: c\n    severity: {severity}\n    constraints:\n{body}\n"
+
+
+def run_constraints(spark, path: str, constraints: str, tmp_path, **kw) -> list[ConstraintResult]:
+    """Run constraints (YAML list items) on the Delta table at ``path``; return their results."""
+    suite = parse_suite(suite_text(path, constraints), str(tmp_path / "suite.yml"))
+    run = run_suite(spark, suite, metrics=str(tmp_path / "metrics"), record=kw.pop("record", False), **kw)
+    return list(run.constraints)
