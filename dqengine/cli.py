@@ -108,8 +108,10 @@ def _gate(args: argparse.Namespace) -> int:
     spark = get_spark(f"dqengine-gate:{suite.name}")
     decision = decide(spark, suite, version=args.dataset_version, metrics=location)
     if decision.certified:
-        print(decision.version)
-        print(f"gate: {decision.dataset} version {decision.version}: {decision.reason}", file=sys.stderr)
+        # The reason first, the version last: spark-submit merges a Python job's stderr into its
+        # stdout, and there `... | tail -n 1` still yields exactly the version.
+        print(f"gate: {decision.dataset} version {decision.version}: {decision.reason}", file=sys.stderr, flush=True)
+        print(decision.version, flush=True)
         return EXIT_OK
     print(f"gate: BLOCKED {decision.dataset} version {decision.version}: {decision.reason}", file=sys.stderr)
     return EXIT_CHECKS_FAILED
