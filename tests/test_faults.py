@@ -1,0 +1,163 @@
+"""Faults: a run killed mid-write, concurrent writers, data changing under a run."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from dqengine import metrics_schema as ms
+from dqengine.checks import load_suite, parse_suite
+from dqengine.results import RunStatus
+from dqengine.spark import runner as runner_module
+from dqengine.spark.gate import decide
+from dqengine.spark.runner import run_suite
+
+SCHEMA = "id BIGINT, v DOUBLE"
+ROWS = [(1, 1.0), (2, 2.0), (3, 3.0)]
+
+# A child process that runs the suite and SIGKILLs itself at a chosen point. The kill is injected
+# from outside (wrapping SparkSession.sql / MetricsStore.write), so the engine has no test hooks.
+KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from pyspark.sql import SparkSession
+    from dqengine.checks import load_suite
+    from dqengine.spark import store
+    from dqengine.spark.runner import run_suite
+    from dqengine.spark.session import get_spark
+
+    suite_path, metrics, point = sys.argv[1:4]
+    if point == "before-write":
+        def die(self, run):
+            os.kill(os.getpid(), signal.SIGKILL)
+        store.MetricsStore.write = die
+    else:  # "before-runs": after dq_metrics and dq_check_results, before dq_runs
+        original = SparkSession.sql
+        def sql(self, text, *a, **k):
+            if text.startswith("INSERT INTO") and "dq_runs" in text:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return original(self, text, *a, **k)
+        SparkSession.sql = sql
+    spark = get_spark("killer", extra_conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "1"})
+    run_suite(spark, load_suite(suite_path), metrics=metrics, run_id="killed")
+    print("not killed")
+""")
+
+
+def _count(spark, metrics: str, table: str, run_id: str | None = None) -> int:
+    path = Path(metrics) / table
+    if not (path / "_delta_log").is_dir():
+        return 0
+    df = spark.read.format("delta").load(str(path))
+    return df.where(df.run_id == run_id).count() if run_id else df.count()
+
+
+@pytest.fixture
+def suite_on_table(delta_table, write_suite):
+    path = delta_table(ROWS, SCHEMA, name="t")
+    return write_suite(f"""
+        suite: faults
+        dataset: {{path: '{path}'}}
+        checks:
+          - name: c
+            constraints:
+              - is_unique: id
+              - min: {{column: v, must_be: 1}}
+    """)
+
+
+@pytest.mark.parametrize("point", ["before-write", "before-runs"])
+def test_sigkill_leaves_no_run_and_the_next_run_cleans_up(spark, suite_on_table, tmp_path, monkeypatch, point):
+    metrics = str(tmp_path / "metrics")
+    run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="earlier")  # tables exist
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER)
+    child = subprocess.run([sys.executable, str(script), str(suite_on_table), metrics, point],
+                           capture_output=True, text=True, timeout=300, env=dict(os.environ))
+    assert child.returncode == -9, child.stderr[-2000:]
+    assert "not killed" not in child.stdout
+
+    assert _count(spark, metrics, ms.RUNS, "killed") == 0  # the run does not exist
+    orphans = _count(spark, metrics, ms.CHECK_RESULTS, "killed")
+    assert orphans == (2 if point == "before-runs" else 0)
+    decision = decide(spark, load_suite(suite_on_table), metrics=metrics)
+    assert decision.certified and decision.run_id == "earlier"  # the killed run changes nothing
+
+    # The next run of the suite removes the leftovers (grace period shortened for the test).
+    monkeypatch.setattr("dqengine.spark.store.ORPHAN_GRACE", __import__("datetime").timedelta(0))
+    run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="next")
+    for table in ms.TABLES:
+        assert _count(spark, metrics, table, "killed") == 0, table
+    assert _count(spark, metrics, ms.RUNS) == 2
+    assert _count(spark, metrics, ms.CHECK_RESULTS) == 4
+
+
+def test_failed_write_takes_back_what_it_wrote(spark, suite_on_table, tmp_path, monkeypatch):
+    from pyspark.sql import SparkSession
+
+    from dqengine.errors import MetricsStoreError
+
+    metrics = str(tmp_path / "metrics")
+    original = SparkSession.sql
+
+    def failing(self, text, *a, **k):
+        if text.startswith("INSERT INTO") and "dq_runs" in text:
+            raise RuntimeError("disk full")
+        return original(self, text, *a, **k)
+
+    monkeypatch.setattr(SparkSession, "sql", failing)
+    with pytest.raises(MetricsStoreError, match="cannot write .*dq_runs.*disk full"):
+        run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="half")
+    monkeypatch.setattr(SparkSession, "sql", original)
+    for table in ms.TABLES:
+        assert _count(spark, metrics, table, "half") == 0, table
+
+
+def test_four_concurrent_runs_all_land(spark, delta_table, tmp_path):
+    path = delta_table(ROWS, SCHEMA, name="shared")
+    metrics = str(tmp_path / "metrics")
+    suites = [
+        parse_suite(f"suite: s{i}\ndataset: {{path: '{path}'}}\nchecks:\n  - name: c\n    constraints:\n"
+                    f"      - row_count: {{must_be: 3}}\n      - max: {{column: v, must_be_at_most: {i}}}\n",
+                    f"s{i}.yml")
+        for i in range(4)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = list(pool.map(lambda s: run_suite(spark, s, metrics=metrics, run_id=f"run-{s.name}"), suites))
+    assert [r.status for r in runs] == [RunStatus.FAILED, RunStatus.FAILED, RunStatus.FAILED, RunStatus.PASSED]
+    df = spark.read.format("delta").load(f"{metrics}/{ms.RUNS}")
+    assert sorted((r.run_id, r.suite, r.status) for r in df.collect()) == [
+        ("run-s0", "s0", "FAILED"), ("run-s1", "s1", "FAILED"), ("run-s2", "s2", "FAILED"), ("run-s3", "s3", "PASSED")]
+    results = spark.read.format("delta").load(f"{metrics}/{ms.CHECK_RESULTS}")
+    assert sorted((r.run_id, r.constraint, r.status) for r in results.collect()) == sorted(
+        [(f"run-s{i}", "row_count", "PASSED") for i in range(4)]
+        + [(f"run-s{i}", "max", "PASSED" if i == 3 else "FAILED") for i in range(4)])
+    metrics_df = spark.read.format("delta").load(f"{metrics}/{ms.METRICS}")
+    per_run = {r.run_id: r["count"] for r in metrics_df.groupBy("run_id").count().collect()}
+    assert per_run == {f"run-s{i}": 2 for i in range(4)}  # Size and Maximum
+
+
+def test_a_commit_during_the_run_does_not_change_the_pinned_version(spark, delta_table, write_suite,
+                                                                     tmp_path, monkeypatch):
+    path = delta_table(ROWS, SCHEMA, name="moving")
+    suite = load_suite(write_suite(f"""
+        suite: moving
+        dataset: {{path: '{path}'}}
+        checks:
+          - name: c
+            constraints:
+              - row_count: {{must_be: 3}}
+    """))
+    original = runner_module.compute_metrics
+
+    def commit_then_compute(df, specs):
+        delta_table([(9, 9.0)], SCHEMA, name="moving", mode="append")  # version 1 lands mid-run
+        return original(df, specs)
+
+    monkeypatch.setattr(runner_module, "compute_metrics", commit_then_compute)
+    run = run_suite(spark, suite, metrics=str(tmp_path / "m"))
+    assert run.dataset_version == 0 and run.row_count == 3 and run.status is RunStatus.PASSED
