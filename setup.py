@@ -35,6 +35,8 @@ setup(
         # Config models: extra="forbid", frozen models and error locations we map to file:line:col.
         "pydantic>=2.6,<3",
         "pyyaml>=6.0",
+        # Regex checks before Spark starts: Python's re rejects Java syntax such as \\p{L}.
+        "regex>=2024.1.1",
     ],
     extras_require={
         "spark35": SPARK35,

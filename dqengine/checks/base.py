@@ -100,6 +100,8 @@ def sql_literal(value: Any) -> str:
 
 
 def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return str(x)
     if x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return f"{x:.6g}"

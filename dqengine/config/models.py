@@ -8,7 +8,6 @@ modelled here: each constraint type brings its own parameter model through the r
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -172,9 +171,13 @@ class RowFractionFields(StrictModel):
 
 
 def valid_regex(pattern: str) -> str:
-    """Checked with Python's engine before Spark starts; Java's accepts the same common syntax."""
+    """Checked before Spark starts with the ``regex`` module, whose syntax (Unicode classes such as
+    ``\\p{L}``, possessive quantifiers) is close to Java's; Spark's own parser checks it again
+    before any metric is computed."""
+    import regex
+
     try:
-        re.compile(pattern)
-    except re.error as exc:
+        regex.compile(pattern)
+    except regex.error as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
     return pattern

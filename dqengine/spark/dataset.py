@@ -149,6 +149,14 @@ def preflight(spark: "SparkSession", suite: Suite, pinned: PinnedDataset) -> Non
                 issues.append(ConfigIssue(spec.file, spec.line, spec.col,
                                           f"{spec.name}: column '{column}' not found in {pinned.identity} "
                                           f"version {pinned.version}; columns: {available}"))
+        pattern = getattr(spec.params, "regex", None)
+        if pattern is not None:
+            try:  # the engine that will run it: Java's
+                spark._jvm.java.util.regex.Pattern.compile(pattern)
+            except Exception as exc:
+                issues.append(ConfigIssue(spec.file, spec.line, spec.col,
+                                          f"{spec.name}.regex is not a valid Java regular expression: "
+                                          f"{_first_parse(exc)}"))
         expression = getattr(spec.params, "expression", None)
         if expression is not None:
             problem = check_expression(spark, pinned.df, expression, f"{spec.name}.expression")
