@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = [
     "StrictModel",
@@ -34,7 +34,14 @@ class StrictModel(BaseModel):
 #: Suite and check names: they become values in the metrics tables and appear in SQL filters.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
 #: A top-level column of the dataset; quoted as an identifier before Spark sees it.
-ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+def _no_backtick(name: str) -> str:
+    if "`" in name:
+        raise ValueError(f"column name {name!r} contains a backtick, which Deequ cannot address; "
+                         "rename the column (or select it under another name in a view)")
+    return name
+
+
+ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=512), AfterValidator(_no_backtick)]
 #: Spark SQL text (a filter or a boolean expression); parsed by Spark, never evaluated by Python.
 SqlText = Annotated[str, StringConstraints(min_length=1, max_length=8192)]
 
