@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dqengine.checks import load_suite
     from dqengine.errors import GateBlocked
     from dqengine.report import format_run
-    from dqengine.spark.gate import certified_version, read_certified
+    from dqengine.spark.gate import certified_version, read_certified_version
     from dqengine.spark.runner import run_suite
     from dqengine.spark.session import get_spark
 
@@ -111,8 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_run(run1))
 
     _banner("4. the gate certifies the clean version; training reads exactly it")
-    version = certified_version(spark, suite, metrics=args.metrics)
-    rows = read_certified(spark, suite, metrics=args.metrics).count()
+    version, certified = read_certified_version(spark, suite, metrics=args.metrics)
+    rows = certified.count()
     print(f"gate: certified version {version}; training reads {rows} rows with versionAsOf={version}")
 
     _banner("the metrics tables")

@@ -21,7 +21,7 @@ from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["GateDecision", "decide", "certified_version", "read_certified"]
+__all__ = ["GateDecision", "decide", "certified_version", "read_certified", "read_certified_version"]
 
 
 @dataclass(frozen=True)
@@ -83,11 +83,17 @@ def certified_version(spark: "SparkSession", suite: Suite, *, version: int | Non
     return decision.version
 
 
-def read_certified(spark: "SparkSession", suite: Suite, *, version: int | None = None,
-                   metrics: str | MetricsLocation | None = None) -> "DataFrame":
-    """Exactly the certified version of the suite's dataset (``versionAsOf``), filter applied."""
+def read_certified_version(spark: "SparkSession", suite: Suite, *, version: int | None = None,
+                           metrics: str | MetricsLocation | None = None) -> tuple[int, "DataFrame"]:
+    """The certified version and exactly that version of the dataset (``versionAsOf``), filtered."""
     certified = certified_version(spark, suite, version=version, metrics=metrics)
     reader = spark.read.format("delta").option("versionAsOf", certified)
     model = suite.dataset
     df = reader.table(model.table) if model.table is not None else reader.load(dataset_identity(model))
-    return df.where(model.where) if model.where else df
+    return certified, (df.where(model.where) if model.where else df)
+
+
+def read_certified(spark: "SparkSession", suite: Suite, *, version: int | None = None,
+                   metrics: str | MetricsLocation | None = None) -> "DataFrame":
+    """Exactly the certified version of the suite's dataset; ``GateBlocked`` if there is none."""
+    return read_certified_version(spark, suite, version=version, metrics=metrics)[1]
