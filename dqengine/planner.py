@@ -7,6 +7,7 @@ Completeness), and ``Size`` is always there because every run records its row co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Collection
 
 from dqengine.checks.base import AnalyzerSpec
 from dqengine.checks.suite import Suite
@@ -23,10 +24,13 @@ class Plan:
     derived_columns: tuple[tuple[str, str], ...] = ()
 
 
-def plan_suite(suite: Suite) -> Plan:
+def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = ()) -> Plan:
+    """``skip``: (check, index) of constraints not to compute (their columns are gone)."""
     specs: dict[AnalyzerSpec, None] = {ROW_COUNT: None}
     derived: dict[str, str] = {}
     for constraint in suite.constraints:
+        if (constraint.check, constraint.index) in skip:
+            continue
         for spec in constraint.definition.analyzers(constraint.params):
             specs.setdefault(spec, None)
         for name, expression in constraint.definition.derived_columns(constraint.params).items():

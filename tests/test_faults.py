@@ -161,3 +161,32 @@ def test_a_commit_during_the_run_does_not_change_the_pinned_version(spark, delta
     monkeypatch.setattr(runner_module, "compute_metrics", commit_then_compute)
     run = run_suite(spark, suite, metrics=str(tmp_path / "m"))
     assert run.dataset_version == 0 and run.row_count == 3 and run.status is RunStatus.PASSED
+
+
+def test_schema_change_between_runs_errors_only_the_affected_constraints(spark, delta_table, write_suite, tmp_path):
+    path = delta_table([(1, 1.0, "a"), (2, 2.0, "b")], "id BIGINT, v DOUBLE, s STRING", name="drift")
+    suite = load_suite(write_suite(f"""
+        suite: drift
+        dataset: {{path: '{path}'}}
+        checks:
+          - name: c
+            constraints:
+              - is_unique: id
+              - mean: {{column: v, must_be_at_least: 0}}
+              - is_complete: s
+              - satisfies: {{expression: "s <> 'x'"}}
+    """))
+    metrics = str(tmp_path / "m")
+    assert run_suite(spark, suite, metrics=metrics).status is RunStatus.PASSED
+    # version 1: `s` dropped, `v` retyped to string
+    delta_table([(1, "1.0"), (2, "2.0")], "id BIGINT, v STRING", name="drift")
+    run = run_suite(spark, suite, metrics=metrics)
+    assert run.dataset_version == 1 and run.status is RunStatus.FAILED
+    by_name = {r.constraint: r for r in run.constraints}
+    assert by_name["is_unique"].status.value == "PASSED"
+    assert by_name["mean"].status.value == "ERROR" and "StringType" in by_name["mean"].message
+    assert by_name["is_complete"].status.value == "ERROR"
+    assert by_name["is_complete"].message.startswith("schema changed: column 's' not found in")
+    assert by_name["satisfies"].status.value == "ERROR" and "schema changed" in by_name["satisfies"].message
+    recorded = spark.read.format("delta").load(f"{metrics}/{ms.CHECK_RESULTS}").where("dataset_version = 1")
+    assert sorted(r.status for r in recorded.collect()) == ["ERROR", "ERROR", "ERROR", "PASSED"]

@@ -139,16 +139,28 @@ def pin_dataset(spark: "SparkSession", suite: Suite, version: int | None = None)
     return PinnedDataset(dataset_identity(model), target, latest, df, schema)
 
 
-def preflight(spark: "SparkSession", suite: Suite, pinned: PinnedDataset) -> None:
-    """Every column and expression the suite names must exist in the pinned version."""
+def preflight(spark: "SparkSession", suite: Suite, pinned: PinnedDataset,
+              tolerate_missing: bool = False) -> dict[tuple[str, int], str]:
+    """Every column and expression the suite names must exist in the pinned version.
+
+    A missing column is a config error (exit 2) — unless ``tolerate_missing``: once a suite has
+    run on a dataset, a column that disappears is schema drift, not a typo, and the runner records
+    the constraints on it as ERROR while the others still run. Returns those constraints, keyed
+    by (check, index), with the reason.
+    """
     issues: list[ConfigIssue] = []
+    dropped: dict[tuple[str, int], str] = {}
     available = ", ".join(pinned.schema)
     for spec in suite.constraints:
-        for column in spec.definition.checked_columns(spec.params):
-            if column not in pinned.schema:
-                issues.append(ConfigIssue(spec.file, spec.line, spec.col,
-                                          f"{spec.name}: column '{column}' not found in {pinned.identity} "
-                                          f"version {pinned.version}; columns: {available}"))
+        key = (spec.check, spec.index)
+        missing = [c for c in spec.definition.checked_columns(spec.params) if c not in pinned.schema]
+        for column in missing:
+            message = (f"column '{column}' not found in {pinned.identity} version {pinned.version}; "
+                       f"columns: {available}")
+            if tolerate_missing:
+                dropped[key] = f"schema changed: {message}"
+            else:
+                issues.append(ConfigIssue(spec.file, spec.line, spec.col, f"{spec.name}: {message}"))
         pattern = getattr(spec.params, "regex", None)
         if pattern is not None:
             try:  # the engine that will run it: Java's
@@ -160,7 +172,10 @@ def preflight(spark: "SparkSession", suite: Suite, pinned: PinnedDataset) -> Non
         expression = getattr(spec.params, "expression", None)
         if expression is not None:
             problem = check_expression(spark, pinned.df, expression, f"{spec.name}.expression")
-            if problem:
+            if problem and tolerate_missing and "does not resolve" in problem:
+                dropped[key] = f"schema changed: {problem}"
+            elif problem:
                 issues.append(ConfigIssue(spec.file, spec.line, spec.col, problem))
     if issues:
         raise DatasetError(issues)
+    return dropped

@@ -76,9 +76,13 @@ def _result(spec: ConstraintSpec, outcome: Outcome) -> ConstraintResult:
     )
 
 
-def _evaluate(suite: Suite, ctx: _Context) -> tuple[ConstraintResult, ...]:
+def _evaluate(suite: Suite, ctx: _Context, dropped: Mapping[tuple[str, int], str]) -> tuple[ConstraintResult, ...]:
     results = []
     for spec in suite.constraints:
+        if (spec.check, spec.index) in dropped:
+            results.append(_result(spec, Outcome(ConstraintStatus.ERROR, None, None,
+                                                 dropped[(spec.check, spec.index)])))
+            continue
         try:
             outcome = spec.definition.evaluate(spec.params, ctx)
         except Exception as exc:  # one broken verdict must not hide the others
@@ -100,8 +104,10 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     started = datetime.now(timezone.utc)
 
     pinned: PinnedDataset = pin_dataset(spark, suite, version)
-    preflight(spark, suite, pinned)
-    plan = plan_suite(suite)
+    store = MetricsStore(spark, location) if record else None
+    has_history = store is not None and store.has_runs(suite.name, pinned.identity)
+    dropped = preflight(spark, suite, pinned, tolerate_missing=has_history)
+    plan = plan_suite(suite, skip=dropped)
 
     status: RunStatus
     message = ""
@@ -115,7 +121,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         outputs = compute_metrics(df, plan.analyzers)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
-        results = _evaluate(suite, _Context(row_count, pinned.schema, outputs))
+        results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped)
         status = run_status(results)
         metric_records = tuple(r for spec in plan.analyzers for r in outputs[spec].records)
     except Exception as exc:
@@ -140,6 +146,6 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         deequ_version=deequ_version(spark), constraints=results, metrics=metric_records,
         message=message, extra={"dataset_filter": suite.dataset.where or ""},
     )
-    if record:
-        MetricsStore(spark, location).write(run)
+    if store is not None:
+        store.write(run)
     return run

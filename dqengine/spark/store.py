@@ -196,6 +196,13 @@ class MetricsStore:
         return (df.where((F.col("suite") == suite) & (F.col("dataset") == dataset))
                   .orderBy(F.col("finished_at").desc()).collect())
 
+    def has_runs(self, suite: str, dataset: str) -> bool:
+        from pyspark.sql import functions as F
+
+        df = self.read(ms.RUNS)
+        return df is not None and bool(
+            df.where((F.col("suite") == suite) & (F.col("dataset") == dataset)).limit(1).count())
+
     def check_results(self, run_id: str) -> list[Any]:
         from pyspark.sql import functions as F
 
