@@ -4,9 +4,10 @@ Families:
 
 * metric constraints — one Deequ metric compared with a ``must_be*`` threshold;
 * fixed constraints — a metric that must be exactly 1 (``is_complete``, ``is_unique``...);
-* row predicates — Deequ's ``Compliance``/``PatternMatch`` fraction of rows that hold, which must
-  reach ``min_fraction`` (default 1.0: every row). As in Deequ, a null never violates a row
-  predicate; completeness constraints are the place to demand values.
+* row predicates — Deequ's ``Compliance`` fraction of rows that hold, which must
+  reach ``min_fraction`` (default 1.0: every row). A null never violates a row predicate (each
+  one starts with ``column IS NULL OR``; Deequ alone would count a NULL result as a violation);
+  completeness constraints are the place to demand values. ``satisfies`` is the exception.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from dqengine.checks.base import (
+    AnalyzerOutput,
     AnalyzerSpec,
     ConstraintDef,
     EvalContext,
@@ -308,12 +310,23 @@ class Pattern(RowPredicate):
     name = "pattern"
     params_model = PatternParams
     dimension = "validity"
-    summary = ("Values match a regular expression (Java syntax; anchored only if you write ^ and $). "
-               "Deequ PatternMatch counts the fraction of rows that match; nulls count as matching.")
+    summary = ("Values of a string column match a regular expression (Java syntax, as Spark's RLIKE; "
+               "anchored only if you write ^ and $). Deequ Compliance counts the fraction of rows "
+               "that match; nulls count as matching.")
     example = r"pattern: {column: sensor_id, regex: '^S-\d{3}$'}"
 
-    def spec(self, p: Any) -> AnalyzerSpec:
-        return AnalyzerSpec("PatternMatch", (p.column,), (("regex", p.regex),))
+    # Not Deequ's PatternMatch: it counts a null (and an empty match) as a violation.
+    def predicate(self, p: Any) -> str:
+        col = quote_identifier(p.column)
+        return f"{col} IS NULL OR CAST({col} AS STRING) RLIKE {sql_literal(p.regex)}"
+
+    def evaluate(self, p: Any, ctx: EvalContext) -> Outcome:
+        kind = ctx.schema.get(p.column)
+        if kind is not None and kind != "string":
+            return Outcome(ConstraintStatus.ERROR, "Compliance", None,
+                           f"{self.label(p)} could not be computed: pattern needs a string column, "
+                           f"but {p.column} is {kind}")
+        return super().evaluate(p, ctx)
 
     def label(self, p: Any) -> str:
         return f"{p.column} matches {p.regex}"
@@ -351,8 +364,8 @@ class DataType(RowPredicate):
             known = sum(v for k, v in counts.items() if k != "Unknown")
             if known > 0:
                 value = sum(counts.get(t, 0.0) for t in self._TYPES[p.type]) / known
-            else:
-                value = float("nan")
+            else:  # no rows, or only nulls: undefined (not "NaN values", which the column lacks)
+                output = AnalyzerOutput(records=output.records, undefined=True)
         return judge(f"fraction of non-null values where {self.label(p)}", "DataType",
                      output, self.threshold(p), value)
 
