@@ -7,19 +7,23 @@ raised together as one ``ConfigError``.
 """
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, Iterable, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from dqengine.checks.base import ConstraintDef
 from dqengine.checks.registry import ConstraintRegistry, default_registry
 from dqengine.config.models import DatasetModel, StrictModel, SuiteModel
-from dqengine.config.yaml_source import Path, SourceMap, parse_yaml
+from dqengine.config.yaml_source import Path, SourceMap, one_line, parse_yaml, shown
 from dqengine.errors import ConfigError, ConfigIssue
 
 __all__ = ["ConstraintSpec", "Suite", "load_suite", "parse_suite", "FINGERPRINT_VERSION"]
@@ -80,6 +84,10 @@ class Suite:
 
 
 # --- pydantic errors -> issues ----------------------------------------------------------------
+#
+# Each pydantic error becomes one line that names the place (file:line:col and the dotted path)
+# and the fix, in the words of the YAML file: "expected a number", not "Input should be a valid
+# number"; a quoted "0.9" is told to drop its quotes; a union says what it accepts.
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -116,21 +124,22 @@ def _model_at(model: type[BaseModel], path: Iterable[Any]) -> type[BaseModel] | 
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Map a pydantic location onto the YAML document, dropping union-member tags."""
+def _data_path(data: Any, loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+    """Map a pydantic location onto the YAML document, dropping union-member tags ('str', 'float')."""
     path: list[Any] = []
     current = data
     for i, elem in enumerate(loc):
-        if isinstance(current, dict) and elem in current:
+        last = i == len(loc) - 1
+        if isinstance(current, dict) and elem in current and not (last and kind == "invalid_key"):
             current = current[elem]
             path.append(elem)
         elif isinstance(current, list) and isinstance(elem, int) and 0 <= elem < len(current):
             current = current[elem]
             path.append(elem)
-        elif i == len(loc) - 1 and isinstance(elem, str) and isinstance(current, dict):
+        elif last and kind in ("missing", "extra_forbidden", "invalid_key") and isinstance(current, dict):
             path.append(elem)  # a missing or extra key named at the end
         elif isinstance(current, (dict, list)):
-            continue  # a union member tag such as 'str' or 'float'
+            continue  # a union member tag
         else:
             break
     return tuple(path)
@@ -139,8 +148,19 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
 def _dotted(path: Iterable[Any]) -> str:
     out = ""
     for elem in path:
-        out += f"[{elem}]" if isinstance(elem, int) else (f".{elem}" if out else str(elem))
+        text = str(elem) if str(elem).isprintable() else repr(elem)
+        out += f"[{elem}]" if type(elem) is int else (f".{text}" if out else text)
     return out or "(top level)"
+
+
+def _plain(name: Any) -> str:
+    text = str(name)
+    return text if text.isprintable() else repr(text)
+
+
+def _in(path: Path) -> str:
+    """'in checks[0]', or 'at the top level'."""
+    return f"in {_dotted(path)}" if path else "at the top level"
 
 
 def _short(value: Any) -> str:
@@ -148,37 +168,227 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _got(value: Any) -> str:
+    """A YAML value as the user wrote it, for '(got ...)'."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
+    if isinstance(value, int) and len(str(value)) > 30:
+        return f"a {len(str(value))}-digit number"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, (list, dict)):
+        text = _flow(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return _short(value)
+
+
+def _flow(value: Any) -> str:
+    """A list or mapping in YAML flow style, as it could be written in the file: ``[a, 1]``."""
+    try:
+        return yaml.safe_dump(value, default_flow_style=True, width=10**9, allow_unicode=True,
+                              sort_keys=False).strip()
+    except yaml.YAMLError:
+        return repr(value)
+
+
+def _number_text(text: str) -> float | None:
+    """The number a string spells (``'0.9'``, ``'1e3'``), or None."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) or "e" in text.lower() else None
+
+
+def _yaml_number(value: float) -> str:
+    """``value`` as YAML 1.1 reads a number: ``1000``, ``1.0e-05`` (an exponent needs a dot)."""
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = repr(value)
+    return text.replace("e", ".0e", 1) if "e" in text and "." not in text else text
+
+
 _NAME_HINT = "must start with a letter or '_' and use only letters, digits, '_', '.', '-'"
+_NOUNS = {"string_type": "string", "float_type": "number", "int_type": "whole number",
+          "bool_type": "boolean", "list_type": "list", "dict_type": "mapping", "model_type": "mapping",
+          "finite_number": "finite number"}
+#: Errors that only say the value has another type: in a union, they list what is accepted.
+_TYPE_ERRORS = frozenset(_NOUNS) - {"finite_number"}
+#: What a bounded number is, for the keys whose bounds need a word of explanation.
+_BOUNDS = {
+    "min_fraction": "min_fraction is the fraction of rows that must hold: a number above 0 and at most 1, "
+                    "e.g. 0.99",
+    "quantile": "quantile is a number from 0 to 1, e.g. 0.5 for the median",
+    "relative_error": "relative_error is a number above 0 and at most 1, e.g. 0.01",
+    "version": "a Delta version is a whole number, 0 or more",
+}
+_OPS = {"greater_than": ("gt", "above"), "greater_than_equal": ("ge", "at least"),
+        "less_than": ("lt", "below"), "less_than_equal": ("le", "at most")}
+_MISSING_HINTS = {
+    "suite": "add 'suite: <name>'",
+    "dataset": "add 'dataset:' with 'path: <Delta location>' or 'table: <catalog.schema.table>'",
+    "checks": "add 'checks:' with at least one '- name: ...' item and its constraints",
+    "name": "add 'name: <check name>'",
+    "constraints": "add 'constraints:' with at least one item such as '- is_complete: sensor_id'",
+    "column": "add 'column: <column name>'",
+    "columns": "add 'columns: [<column>, ...]'",
+}
+#: Lists of exactly two.
+_PAIRS = {
+    "must_be_between": "must_be_between takes exactly two numbers, [low, high] (got {got})",
+    "columns": "correlation takes exactly two columns, [a, b] (got {got})",
+}
+_EMPTY_HINTS = {
+    "checks": "give at least one check: '- name: ...' with its constraints",
+    "constraints": "give at least one constraint such as '- is_complete: sensor_id'",
+    "values": "list at least one allowed value",
+    "columns": "list at least one column",
+}
+
+
+def _type_message(kind: str, value: Any, quoted: bool, keys: str = "", example: str = "", field: str = "") -> str:
+    """'expected a number ...' for a value of the wrong type, with the fix."""
+    noun = _NOUNS[kind]
+    if kind in ("dict_type", "model_type"):
+        shape = f"as in '{example}'" if example else (f"with keys {keys}" if keys else "of keys and values")
+        if value is None:
+            return f"expected a mapping {shape}, got an empty value; fill it in"
+        return f"expected a mapping {shape} (got {_got(value)})"
+    if value is None:
+        return f"expected a {noun}, got an empty value; write one"
+    number = _number_text(value) if kind in ("float_type", "int_type") and isinstance(value, str) else None
+    if number is not None and quoted:
+        return f"expected a {noun}, got the quoted text {_short(value)}; remove the quotes"
+    if number is not None and "e" in value.lower():
+        fix = (f"write {_yaml_number(number)}" if math.isfinite(number)
+               else "and it is beyond the largest number (about 1.8e308)")
+        return (f"expected a {noun}, but YAML reads {value} as text (a number with an exponent needs a "
+                f"dot and a signed exponent); {fix}")
+    if kind == "float_type" and isinstance(value, int) and not isinstance(value, bool):
+        return f"expected a number, got {_got(value)}, which is too large"
+    if kind == "int_type" and isinstance(value, float) and value == value:
+        return f"expected a whole number (got {_got(value)}); drop the fraction"
+    if kind == "finite_number":
+        return f"expected a finite number (got {_got(value)}); .inf and .nan cannot be compared"
+    if kind == "string_type" and isinstance(value, (int, float, bool, datetime.date)):
+        return f"expected a string (got {_got(value)}); put it in quotes if it is text"
+    if kind == "list_type" and field in _PAIRS:
+        return _PAIRS[field].format(got=_got(value))
+    if kind == "list_type" and isinstance(value, dict):
+        return f"expected a list (got a mapping {_got(value)}); start each item with '- '"
+    if kind == "list_type" and isinstance(value, (str, int, float, bool)):
+        return f"expected a list (got {_got(value)}); write it in brackets: {_flow([value])}"
+    return f"expected a {noun} (got {_got(value)})"
+
+
+def _union_message(errs: list[dict], value: Any) -> str:
+    """'expected a string, number or boolean (got [1])' for a value no member of a union accepts."""
+    nouns = list(dict.fromkeys(_NOUNS[e["type"]] for e in errs))
+    if "number" in nouns and "whole number" in nouns:
+        nouns.remove("whole number")
+    listed = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
+    return f"expected a {listed} (got {_got(value)})"
+
+
+def _one_message(err: dict, path: Path, full: Path, smap: SourceMap, owner_keys: str, example: str) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    field = next((p for p in reversed(path) if isinstance(p, str)), "")
+    at = _dotted(full)
+    pair = field if field == "must_be_between" or (field == "columns" and example.startswith("correlation")) else ""
+    if kind in _NOUNS:
+        shape = example if not path else ""  # the whole parameter mapping has the wrong shape
+        return f"{at}: {_type_message(kind, value, full in smap.quoted, owner_keys, shape, pair)}"
+    if kind == "value_error":
+        return f"{at}: {err['msg'].removeprefix('Value error, ')}"
+    if kind == "string_pattern_mismatch":
+        if field in ("suite", "name"):
+            return f"{at}: {_short(value)} {_NAME_HINT}"
+        if field == "table":
+            return (f"{at}: {_short(value)} is not a table name: use letters, digits, '_', '.', '-' "
+                    "(catalog.schema.table), with backticks around odd parts")
+        return f"{at}: {_short(value)} does not match the pattern {ctx.get('pattern')}"
+    if kind == "string_too_short":
+        return f"{at}: must not be empty; write a value"
+    if kind == "string_too_long":
+        return f"{at}: is {len(value)} characters long; the limit is {ctx.get('max_length')}"
+    if kind == "too_short":
+        n = ctx.get("min_length")
+        if pair:
+            return f"{at}: " + _PAIRS[pair].format(got=_got(value))
+        if ctx.get("actual_length") == 0:
+            hint = _EMPTY_HINTS.get(field, f"give at least {n} item{'s' if n != 1 else ''}")
+            return f"{at}: the list is empty; {hint}"
+        return f"{at}: give at least {n} items (got {ctx.get('actual_length')}: {_got(value)})"
+    if kind == "too_long":
+        if pair:
+            return f"{at}: " + _PAIRS[pair].format(got=_got(value))
+        return f"{at}: give at most {ctx.get('max_length')} items (got {_got(value)})"
+    if kind in _OPS:
+        bound_key, word = _OPS[kind]
+        if field in _BOUNDS:
+            return f"{at}: {_BOUNDS[field]} (got {_got(value)})"
+        bound = ctx.get(bound_key)
+        return f"{at}: expected a number {word} {_got(bound)} (got {_got(value)})"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else []
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{at}: expected {ctx.get('expected')} (got {_got(value)}){hint}"
+    msg = err["msg"].replace("Input should be ", "expected ")
+    return f"{at}: {msg} (got {_got(value)})"
+
+
+def _is_broken(smap: SourceMap, path: Path) -> bool:
+    """Already reported by the YAML layer (a tag, an unreadable date): do not report it twice."""
+    return any(path[:n] in smap.broken for n in range(len(path) + 1))
 
 
 def _issues_from_validation(exc: ValidationError, model: type[BaseModel], data: Any, base: Path,
-                            smap: SourceMap) -> list[ConfigIssue]:
+                            smap: SourceMap, example: str = "") -> list[ConfigIssue]:
     grouped: dict[tuple[Any, ...], list[dict]] = {}
     for err in exc.errors(include_url=False):
-        path = _data_path(data, tuple(err["loc"]))
+        path = _data_path(data, tuple(err["loc"]), err["type"])
         grouped.setdefault(path, []).append(err)
     issues = []
     for path, errs in grouped.items():
         err = errs[0]
         full = base + path
         kind = err["type"]
+        if _is_broken(smap, full):
+            continue
         if kind == "extra_forbidden":
             owner = _model_at(model, path[:-1])
-            valid = ", ".join(owner.model_fields) if owner else ""
-            issues.append(smap.issue(full, f"unknown key '{path[-1]}' in {_dotted(base + path[:-1])}; "
-                                           f"valid keys: {valid}", key=True))
+            names = list(owner.model_fields) if owner else []
+            close = difflib.get_close_matches(str(path[-1]), names, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            issues.append(smap.issue(full, f"unknown key {shown(path[-1])} {_in(full[:-1])}; {hint}"
+                                           f"valid keys: {', '.join(names)}", key=True))
+        elif kind == "invalid_key":
+            owner = _model_at(model, path[:-1])
+            names = ", ".join(owner.model_fields) if owner else ""
+            issues.append(smap.issue(base + path[:-1] + (err["input"],),
+                                     f"key {_got(err['input'])} {_in(full[:-1])} is not a name; "
+                                     f"valid keys: {names}", key=True))
         elif kind == "missing":
-            issues.append(smap.issue(full[:-1], f"missing required key '{path[-1]}' in {_dotted(full[:-1])}"))
-        elif kind == "value_error":
-            msg = err["msg"].removeprefix("Value error, ")
-            issues.append(smap.issue(full, f"{_dotted(full)}: {msg}"))
-        elif kind == "string_pattern_mismatch" and path and path[-1] in ("suite", "name"):
-            issues.append(smap.issue(full, f"{_dotted(full)}: {_short(err['input'])} {_NAME_HINT}"))
-        elif len(errs) > 1:
-            expected = "; or ".join(dict.fromkeys(e["msg"] for e in errs))
-            issues.append(smap.issue(full, f"{_dotted(full)}: {expected} (got {_short(err['input'])})"))
+            hint = _MISSING_HINTS.get(str(path[-1]), f"add '{path[-1]}: ...'")
+            issues.append(smap.issue(full[:-1], f"missing required key {shown(path[-1])} {_in(full[:-1])}; {hint}"))
+        elif len(errs) > 1 and all(e["type"] in _TYPE_ERRORS for e in errs):
+            issues.append(smap.issue(full, f"{_dotted(full)}: {_union_message(errs, err.get('input'))}"))
         else:
-            issues.append(smap.issue(full, f"{_dotted(full)}: {err['msg']} (got {_short(err['input'])})"))
+            # In a union, the member whose type matched says what is wrong (a string too long...).
+            err = next((e for e in errs if e["type"] not in _TYPE_ERRORS), err)
+            owner = _model_at(model, path)
+            keys = ", ".join(owner.model_fields) if owner else ""
+            issues.append(smap.issue(full, _one_message(err, path, full, smap, keys, example)))
     return issues
 
 
@@ -187,25 +397,37 @@ def _issues_from_validation(exc: ValidationError, model: type[BaseModel], data: 
 
 def _resolve_constraint(item: Any, path: Path, check: dict, registry: ConstraintRegistry,
                         smap: SourceMap, issues: list[ConfigIssue]) -> ConstraintSpec | None:
+    if _is_broken(smap, path):
+        return None
     if not isinstance(item, dict) or len(item) != 1:
-        got = "an empty mapping" if item == {} else (
-            f"keys {', '.join(map(str, item))}" if isinstance(item, dict) else _short(item))
+        known = registry.get(item) if isinstance(item, str) else None
+        if known is not None:
+            issues.append(smap.issue(path, f"{_dotted(path)}: '{item}' needs its parameters after a colon, "
+                                           f"as in '- {known.example}'"))
+            return None
+        if isinstance(item, dict) and item:
+            got = f"keys {', '.join(map(_plain, item))}; put each constraint on its own '- ' line"
+        else:
+            got = "an empty mapping" if item == {} else _got(item)
         issues.append(smap.issue(path, f"{_dotted(path)}: each constraint is a one-key mapping such as "
                                        f"'- is_complete: sensor_id' (got {got})"))
         return None
     (name, raw), = item.items()
+    if _is_broken(smap, path + (name,)):
+        return None
     definition = registry.get(name) if isinstance(name, str) else None
     if definition is None:
         close = difflib.get_close_matches(str(name), registry.names(), n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        issues.append(smap.issue(path + (name,), f"unknown constraint '{name}'; {hint}valid names: "
+        issues.append(smap.issue(path + (name,), f"unknown constraint {shown(name)}; {hint}valid names: "
                                                  f"{', '.join(registry.names())}", key=True))
         return None
     coerced = definition.coerce(raw)
     try:
         params = definition.params_model.model_validate(coerced)
     except ValidationError as exc:
-        issues.extend(_issues_from_validation(exc, definition.params_model, coerced, path + (name,), smap))
+        issues.extend(_issues_from_validation(exc, definition.params_model, coerced, path + (name,), smap,
+                                              example=definition.example))
         return None
     line, col = smap.locate(path + (name,), key=True)
     return ConstraintSpec(
@@ -230,17 +452,25 @@ def _fingerprint(model: SuiteModel, constraints: tuple[ConstraintSpec, ...]) -> 
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _error(issues: list[ConfigIssue]) -> ConfigError:
+    """Every issue on exactly one line, whatever text from the file its message quotes."""
+    return ConfigError([ConfigIssue(i.file, i.line, i.col, one_line(i.message)) for i in issues])
+
+
 def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry | None = None) -> Suite:
     """Validate suite text; raise ``ConfigError`` with every issue found."""
     registry = registry or default_registry()
     data, smap, issues = parse_yaml(text, file)
     if data is None and not issues:
-        issues.append(ConfigIssue(file, 1, 1, "the suite is empty; expected keys suite, dataset, checks"))
+        issues.append(ConfigIssue(file, *smap.locate(()), "the suite is empty (no keys, only comments or "
+                                                          "nothing); write the keys suite, dataset and checks"))
     if issues and data is None:
-        raise ConfigError(issues)
+        raise _error(issues)
     if not isinstance(data, dict):
-        raise ConfigError([ConfigIssue(file, 1, 1, f"a suite is a mapping with keys suite, dataset, checks; "
-                                                   f"got {type(data).__name__}")])
+        what = "a list" if isinstance(data, list) else "a single value"
+        raise _error(issues + [smap.issue((), f"the file holds {what}, but a suite is a mapping: write "
+                                                   "the keys suite, dataset and checks at the top level, "
+                                                   "each at the start of a line")])
     model: SuiteModel | None = None
     try:
         model = SuiteModel.model_validate(data)
@@ -257,7 +487,7 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
         if isinstance(name, str):
             if name in seen_checks:
                 first = seen_checks[name]
-                issues.append(smap.issue(("checks", i, "name"), f"duplicate check name '{name}' (first at line "
+                issues.append(smap.issue(("checks", i, "name"), f"duplicate check name {shown(name)} (first at line "
                                                                 f"{first[0]}, column {first[1]}); names must be unique"))
             else:
                 seen_checks[name] = smap.locate(("checks", i, "name"))
@@ -267,7 +497,7 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
             if spec is not None:
                 constraints.append(spec)
     if issues or model is None:
-        raise ConfigError(issues)
+        raise _error(issues)
     resolved = tuple(constraints)
     locations = {"dataset": smap.locate(("dataset",))}
     for key in ("table", "path", "where", "version"):
@@ -278,18 +508,28 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
                  locations=locations)
 
 
+def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of byte ``offset``, for a decoding error there."""
+    before = raw[:offset]
+    line_start = before.rfind(b"\n") + 1
+    return before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", errors="replace")) + 1
+
+
 def load_suite(path: str | FsPath, registry: ConstraintRegistry | None = None) -> Suite:
     """Read and validate a suite file. Any problem raises ``ConfigError`` naming file:line:col."""
     name = str(path)
     try:
         text = FsPath(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([ConfigIssue(name, 1, 1, "suite file not found; check the path")]) from None
+        raise ConfigError([ConfigIssue(name, 1, 1, "suite file not found; check the path (relative paths "
+                                                   "start from the current directory)")]) from None
     except IsADirectoryError:
-        raise ConfigError([ConfigIssue(name, 1, 1, "is a directory; give a suite .yml file")]) from None
+        raise ConfigError([ConfigIssue(name, 1, 1, "is a directory, not a suite file; give the path of "
+                                                   "a .yml file in it")]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError([ConfigIssue(name, 1, 1, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                                                   "save the suite as UTF-8")]) from None
+        line, col = _byte_position(exc.object, exc.start)
+        raise ConfigError([ConfigIssue(name, line, col, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                                                        f"offset {exc.start}); save the suite as UTF-8")]) from None
     except OSError as exc:
         raise ConfigError([ConfigIssue(name, 1, 1, f"cannot read suite: {exc.strerror or exc}")]) from None
     return parse_suite(text, name, registry)

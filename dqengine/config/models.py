@@ -10,7 +10,16 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 
 __all__ = [
     "StrictModel",
@@ -46,17 +55,42 @@ ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=512), Aft
 SqlText = Annotated[str, StringConstraints(min_length=1, max_length=8192)]
 
 
+def _with_problem(cls: type, data: Any, handler: ValidatorFunctionWrapHandler, problem: str | None) -> Any:
+    """Validate ``data`` and also report ``problem``, a rule across keys judged from the keys given.
+
+    An ``after`` validator only runs when every field is valid, so a file with a bad value *and*
+    two thresholds would tell of the second problem only once the first is fixed; this reports
+    both at once.
+    """
+    try:
+        result = handler(data)
+    except ValidationError as exc:
+        if problem is None:
+            raise
+        errors: list[Any] = [*exc.errors(), {"type": "value_error", "loc": (), "input": data,
+                                             "ctx": {"error": ValueError(problem)}}]
+        raise ValidationError.from_exception_data(cls.__name__, errors) from None
+    if problem is not None:
+        raise ValueError(problem)
+    return result
+
+
 class DatasetModel(StrictModel):
     table: Annotated[str, StringConstraints(min_length=1, pattern=r"^[A-Za-z0-9_`.\-]+$")] | None = None
     path: Annotated[str, StringConstraints(min_length=1)] | None = None
     version: Annotated[int, Field(ge=0)] | None = None
     where: SqlText | None = None
 
-    @model_validator(mode="after")
-    def _one_source(self) -> "DatasetModel":
-        if (self.table is None) == (self.path is None):
-            raise ValueError("give exactly one of 'table' (a metastore name) or 'path' (a Delta location)")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_source(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> "DatasetModel":
+        problem = None
+        if isinstance(data, dict):
+            given = [k for k in ("table", "path") if data.get(k) is not None]
+            if len(given) != 1:
+                problem = ("give exactly one of 'table' (a metastore name) or 'path' (a Delta location) "
+                           f"(got {'both' if given else 'neither'})")
+        return _with_problem(cls, data, handler, problem)
 
 
 class CheckModel(StrictModel):
@@ -134,14 +168,19 @@ class ThresholdFields(StrictModel):
     must_be_less_than: Annotated[float, _FINITE] | None = None
     must_be_between: Annotated[list[Annotated[float, _FINITE]], Field(min_length=2, max_length=2)] | None = None
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _exactly_one_threshold(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> "ThresholdFields":
+        problem = None
+        if isinstance(data, dict):
+            given = [k for k in THRESHOLD_KEYS if data.get(k) is not None]
+            if len(given) != 1:
+                what = "none" if not given else ", ".join(given)
+                problem = f"give exactly one threshold of {', '.join(THRESHOLD_KEYS)} (got {what})"
+        return _with_problem(cls, data, handler, problem)
+
     @model_validator(mode="after")
-    def _exactly_one_threshold(self) -> "ThresholdFields":
-        given = [k for k in THRESHOLD_KEYS if getattr(self, k) is not None]
-        if len(given) != 1:
-            what = "none" if not given else ", ".join(given)
-            raise ValueError(
-                f"give exactly one threshold of {', '.join(THRESHOLD_KEYS)} (got {what})"
-            )
+    def _ordered_bounds(self) -> "ThresholdFields":
         if self.must_be_between is not None and self.must_be_between[0] > self.must_be_between[1]:
             lo, hi = self.must_be_between
             raise ValueError(
