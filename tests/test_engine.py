@@ -300,6 +300,33 @@ def test_gate_ignores_a_hand_inserted_pass(spark, setup):
     assert not decision.certified and "run forged is inconsistent" in decision.reason
 
 
+@pytest.mark.parametrize("forged_suite, forged_version, forged_fingerprint",
+                         [("readings", 0, None), ("other_suite", 1, None), ("readings", 1, "0" * 64)],
+                         ids=["other-version", "other-suite", "other-fingerprint"])
+def test_gate_is_not_fooled_by_a_pass_recorded_for_something_else(spark, setup, delta_table,
+                                                                     forged_suite, forged_version,
+                                                                     forged_fingerprint):
+    """A genuine FAILED run on the latest version, and a PASSED row for another version, suite or
+    fingerprint (with its constraint rows): the latest version must stay uncertified."""
+    path, suite_path, metrics = setup
+    delta_table(BAD, SCHEMA, name="readings")  # version 1 fails is_primary_key
+    suite = load_suite(suite_path)
+    genuine = run_suite(spark, suite, metrics=metrics, version=1)
+    assert genuine.status is RunStatus.FAILED
+    now = datetime.now(timezone.utc)
+    fingerprint = forged_fingerprint or suite.fingerprint
+    spark.createDataFrame([("forged", forged_suite, fingerprint, path, forged_version, "", now, now, "PASSED",
+                            3, 4, 0, "0", "3.5", "x", "")], ms.schema_string(ms.RUNS)) \
+        .write.format("delta").mode("append").save(f"{metrics}/{ms.RUNS}")
+    rows = [("forged", forged_suite, path, forged_version, r.check, r.constraint_index, r.constraint, r.label,
+             ",".join(r.columns), r.severity, r.dimension, "PASSED", r.metric_name, 1.0, r.threshold, "", now)
+            for r in genuine.constraints]
+    spark.createDataFrame(rows, ms.schema_string(ms.CHECK_RESULTS)).write.format("delta").mode("append") \
+        .save(f"{metrics}/{ms.CHECK_RESULTS}")
+    decision = decide(spark, suite, metrics=metrics, version=1)
+    assert not decision.certified and decision.run_id == genuine.run_id
+
+
 def test_python_api_reads_exactly_the_certified_version(spark, setup, delta_table):
     path, suite_path, metrics = setup
     suite = load_suite(suite_path)
