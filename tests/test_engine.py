@@ -1,7 +1,6 @@
 """End to end on real Spark + Delta + Deequ: run, record, gate, and the CLI's exit codes."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 

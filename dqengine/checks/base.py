@@ -14,7 +14,7 @@ A constraint type turns its validated parameters into:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Protocol
 
 from dqengine.config.models import StrictModel, Threshold
@@ -171,15 +171,3 @@ class ConstraintDef:
     def label(self, params: Any) -> str:
         cols = ",".join(self.columns(params))
         return f"{self.name}({cols})" if cols else self.name
-
-
-@dataclass(frozen=True)
-class DocEntry:
-    """How the docs and the JSON Schema see one constraint type."""
-
-    name: str
-    summary: str
-    dimension: str
-    example: str
-    shorthand: str | None = None
-    schema: dict = field(default_factory=dict)

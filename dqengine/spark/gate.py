@@ -43,13 +43,12 @@ def decide(spark: "SparkSession", suite: Suite, *, version: int | None = None,
     def blocked(reason: str, run_id: str | None = None) -> GateDecision:
         return GateDecision(False, dataset, target, reason, run_id)
 
-    runs = store.runs(suite.name, dataset)
-    if not runs:
-        return blocked(f"never checked: no run of suite '{suite.name}' on {dataset} in {location}; "
-                       f"run `dqengine run {suite.source}` first")
-    on_version = [r for r in runs if r["dataset_version"] == target]
+    on_version = store.runs(suite.name, dataset, target)
     if not on_version:
-        checked = max(r["dataset_version"] for r in runs)
+        checked = store.latest_checked_version(suite.name, dataset)
+        if checked is None:
+            return blocked(f"never checked: no run of suite '{suite.name}' on {dataset} in {location}; "
+                           f"run `dqengine run {suite.source}` first")
         if target > checked:
             return blocked(f"newer data not yet checked: {dataset} is at version {target}, the last "
                            f"checked version is {checked}; run the suite on version {target}")

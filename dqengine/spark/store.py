@@ -187,14 +187,26 @@ class MetricsStore:
         except AnalysisException:
             return None
 
-    def runs(self, suite: str, dataset: str) -> list[Any]:
+    def runs(self, suite: str, dataset: str, version: int) -> list[Any]:
+        """This suite's runs on one version of the dataset, newest first."""
         from pyspark.sql import functions as F
 
         df = self.read(ms.RUNS)
         if df is None:
             return []
-        return (df.where((F.col("suite") == suite) & (F.col("dataset") == dataset))
+        return (df.where((F.col("suite") == suite) & (F.col("dataset") == dataset)
+                         & (F.col("dataset_version") == version))
                   .orderBy(F.col("finished_at").desc()).collect())
+
+    def latest_checked_version(self, suite: str, dataset: str) -> int | None:
+        from pyspark.sql import functions as F
+
+        df = self.read(ms.RUNS)
+        if df is None:
+            return None
+        row = df.where((F.col("suite") == suite) & (F.col("dataset") == dataset)) \
+                .agg(F.max("dataset_version").alias("v")).head()
+        return None if row is None or row["v"] is None else int(row["v"])
 
     def has_runs(self, suite: str, dataset: str) -> bool:
         from pyspark.sql import functions as F
