@@ -11,7 +11,15 @@ import sys
 from typing import Sequence
 
 from dqengine._version import __version__
-from dqengine.errors import EXIT_CHECKS_FAILED, EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, ConfigError, DQEngineError
+from dqengine.errors import (
+    EXIT_CHECKS_FAILED,
+    EXIT_CONFIG,
+    EXIT_OK,
+    EXIT_RUNTIME,
+    ConfigError,
+    DQEngineError,
+    first_line,
+)
 
 __all__ = ["main", "build_parser"]
 
@@ -147,8 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except Exception as exc:  # the last line of defence: one line, runtime exit code
         logger.debug("unexpected failure", exc_info=True)
-        first = str(exc).strip().splitlines()
-        print(f"dqengine: internal error: {type(exc).__name__}: {first[0] if first else ''}", file=sys.stderr)
+        print(f"dqengine: internal error: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
         return EXIT_RUNTIME
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "MissingJarsError",
     "MetricsStoreError",
     "GateBlocked",
+    "first_line",
 ]
 
 EXIT_OK = 0
@@ -89,3 +90,9 @@ class GateBlocked(DQEngineError):
     """The gate refuses to certify: the reason says which check is missing or failed."""
 
     exit_code = EXIT_CHECKS_FAILED
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (Spark's run to pages), or its type name."""
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from dqengine.checks.suite import Suite
 from dqengine.config.models import DatasetModel
-from dqengine.errors import ConfigIssue, DatasetError
+from dqengine.errors import ConfigIssue, DatasetError, first_line
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -63,7 +63,7 @@ def _delta_table(spark: "SparkSession", suite: Suite):
         raise
     except AnalysisException as exc:
         what = f"table '{model.table}'" if model.table else f"path '{dataset_identity(model)}'"
-        raise DatasetError([suite.issue(key, f"{what} is not a Delta table ({_first(exc)}); point "
+        raise DatasetError([suite.issue(key, f"{what} is not a Delta table ({first_line(exc)}); point "
                                              "dataset at an existing Delta table")]) from None
 
 
@@ -71,11 +71,6 @@ def latest_version(spark: "SparkSession", suite: Suite) -> int:
     """The newest committed version, read from the Delta log (no data is scanned)."""
     table = _delta_table(spark, suite)
     return int(table.history(1).select("version").head()[0])
-
-
-def _first(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def check_expression(spark: "SparkSession", df: "DataFrame", text: str, what: str) -> str | None:
@@ -98,7 +93,7 @@ def check_expression(spark: "SparkSession", df: "DataFrame", text: str, what: st
     try:
         field = df.select(F.expr(text).alias("_dq_expr")).schema["_dq_expr"]
     except (AnalysisException, ParseException) as exc:
-        return f"{what} does not resolve against the dataset: {_first(exc)}"
+        return f"{what} does not resolve against the dataset: {first_line(exc)}"
     if not isinstance(field.dataType, BooleanType):
         return f"{what} must be a boolean expression, but it is {field.dataType.simpleString()}"
     return None
@@ -110,7 +105,7 @@ def _first_parse(exc: BaseException) -> str:
         line = line.strip()
         if line and not line.startswith(("An error occurred", "Traceback", ":")):
             return line
-    return _first(exc)
+    return first_line(exc)
 
 
 def pin_dataset(spark: "SparkSession", suite: Suite, version: int | None = None) -> PinnedDataset:
@@ -129,7 +124,7 @@ def pin_dataset(spark: "SparkSession", suite: Suite, version: int | None = None)
         schema = {f.name: f.dataType.simpleString() for f in df.schema.fields}
     except Exception as exc:
         raise DatasetError([suite.issue(version_key, f"cannot read version {target} of "
-                                                     f"{dataset_identity(model)}: {_first(exc)} "
+                                                     f"{dataset_identity(model)}: {first_line(exc)} "
                                                      "(was it vacuumed?)")]) from None
     if model.where is not None:
         problem = check_expression(spark, df, model.where, "dataset.where")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Mapping
 from dqengine._version import __version__
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.checks.suite import ConstraintSpec, Suite
-from dqengine.errors import ConfigError
+from dqengine.errors import ConfigError, first_line
 from dqengine.planner import ROW_COUNT, plan_suite
 from dqengine.platforms import platform_for
 from dqengine.results import ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, run_status
@@ -126,8 +126,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         metric_records = tuple(r for spec in plan.analyzers for r in outputs[spec].records)
     except Exception as exc:
         logger.exception("run %s failed while computing metrics", run_id)
-        reason = str(exc).strip().splitlines()
-        message = f"run failed while computing metrics: {reason[0] if reason else type(exc).__name__}"
+        message = f"run failed while computing metrics: {first_line(exc)}"
         status = RunStatus.ERROR
         results = tuple(_result(spec, Outcome(ConstraintStatus.ERROR, None, None, message))
                         for spec in suite.constraints)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from dqengine import metrics_schema as ms
 from dqengine.checks.base import sql_literal
-from dqengine.errors import ConfigError, MetricsStoreError
+from dqengine.errors import ConfigError, MetricsStoreError, first_line
 from dqengine.results import RunResult
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class MetricsStore:
                              markers=_CONFLICTS + _CREATE_RACE)
             except Exception as exc:
                 raise MetricsStoreError(
-                    f"cannot create metrics table {self.location.table(table)}: {_short(exc)}; "
+                    f"cannot create metrics table {self.location.table(table)}: {first_line(exc)}; "
                     "check --metrics (a writable directory, or an existing catalog.schema)"
                 ) from exc
 
@@ -137,7 +137,7 @@ class MetricsStore:
                 written.append(table)
             except Exception as exc:
                 self._delete_run(run.run_id, written)
-                raise MetricsStoreError(f"cannot write {target}: {_short(exc)}") from exc
+                raise MetricsStoreError(f"cannot write {target}: {first_line(exc)}") from exc
             finally:
                 self.spark.catalog.dropTempView(view)
         logger.info("recorded run %s in %s", run.run_id, self.location)
@@ -222,8 +222,3 @@ class MetricsStore:
         if df is None:
             return []
         return df.where(F.col("run_id") == run_id).collect()
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
