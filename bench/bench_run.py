@@ -62,6 +62,16 @@ def main() -> None:
             spark.sparkContext.setJobGroup("record", "record")
 
     runner.compute_metrics = timed_compute
+    original_write = runner.MetricsStore.write
+
+    def timed_write(self, run):
+        start = time.perf_counter()
+        try:
+            return original_write(self, run)
+        finally:
+            timings["record"] = time.perf_counter() - start
+
+    runner.MetricsStore.write = timed_write
     spark.sparkContext.setJobGroup("pin", "pin")
     start = time.perf_counter()
     run = runner.run_suite(spark, suite, metrics=str(work / "metrics"))
@@ -70,7 +80,9 @@ def main() -> None:
     jobs["record"] = len(tracker.getJobIdsForGroup("record"))
     analyzers = len(plan_suite(suite).analyzers)
     print(f"rows={args.rows} constraints={len(suite.constraints)} analyzers={analyzers} status={run.status.value}")
-    print(f"total={total:.1f}s metrics={timings['metrics']:.1f}s other={total - timings['metrics']:.1f}s")
+    other = total - timings["metrics"] - timings["record"]
+    print(f"total={total:.1f}s metrics={timings['metrics']:.1f}s record={timings['record']:.1f}s "
+          f"pin+preflight+history={other:.1f}s")
     print("spark jobs: " + ", ".join(f"{k}={v}" for k, v in jobs.items()))
 
 
