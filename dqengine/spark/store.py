@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_LOCATION = "./dq_metrics"
 #: How old the rows of a run without a dq_runs row must be before a later run removes them.
 ORPHAN_GRACE = timedelta(minutes=15)
+#: How far back a run looks for such rows: bounds the scan (Delta skips older per-run files by
+#: their finished_at statistics) instead of reading the suite's whole history on every run.
+ORPHAN_WINDOW = timedelta(days=7)
 _METASTORE_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _CONFLICTS = (
     "ConcurrentAppendException", "ConcurrentDeleteReadException", "ConcurrentDeleteDeleteException",
@@ -154,7 +157,8 @@ class MetricsStore:
         """Remove rows of this suite's runs that died between their first and last commit.
 
         Such rows have no dq_runs row. Only rows older than ``ORPHAN_GRACE`` are touched, so the
-        in-flight rows of a concurrent run (written seconds before its dq_runs row) are safe.
+        in-flight rows of a concurrent run (written seconds before its dq_runs row) are safe, and
+        only those from the last ``ORPHAN_WINDOW``, so the cost does not grow with history.
         """
         from pyspark.sql import functions as F
 
@@ -162,12 +166,15 @@ class MetricsStore:
         if runs is None:
             return
         cutoff = now - ORPHAN_GRACE
+        oldest = cutoff - ORPHAN_WINDOW
         for table in (ms.METRICS, ms.CHECK_RESULTS):
             child = self.read(table)
             if child is None:
                 continue
+            recent = ((F.col("suite") == suite) & (F.col("finished_at") < F.lit(cutoff))
+                      & (F.col("finished_at") >= F.lit(oldest)))
             orphans = [r.run_id for r in
-                       child.where((F.col("suite") == suite) & (F.col("finished_at") < F.lit(cutoff)))
+                       child.where(recent)
                             .select("run_id").distinct()
                             .join(runs.where(F.col("suite") == suite).select("run_id"), "run_id", "left_anti")
                             .collect()]
