@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dqengine.spark.gate import certified_version, read_certified_version
     from dqengine.spark.runner import run_suite
     from dqengine.spark.session import get_spark
+    from dqengine.spark.store import register_views
 
     suite = load_suite(args.suite)
     for stale in (args.data, args.metrics):
@@ -116,10 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"gate: certified version {version}; training reads {rows} rows with versionAsOf={version}")
 
     _banner("the metrics tables")
-    runs = spark.read.format("delta").load(f"{args.metrics}/dq_runs")
-    runs.select("dataset_version", "status", "row_count", "constraints_failed", "message") \
-        .orderBy("dataset_version").show(truncate=60)
-    print(f"query them with SQL, e.g. SELECT * FROM delta.`{Path(args.metrics).resolve()}/dq_check_results`")
+    register_views(spark, args.metrics)  # dq_runs, dq_check_results, dq_metrics as SQL views
+    spark.sql("SELECT dataset_version, status, row_count, constraints_failed, message FROM dq_runs "
+              "ORDER BY dataset_version").show(truncate=60)
+    print(f"all of it is one Delta table, {Path(args.metrics).resolve()}/dq_records; in a session, "
+          f"dqengine.spark.store.register_views(spark, '{args.metrics}') makes the three views")
     ok = (not run0.status.certifies) and run1.status.certifies and version == v1
     return 0 if ok else 1
 

@@ -1,14 +1,20 @@
 """The one owner of the metrics tables' schemas and of how a run becomes their rows. Pure Python.
 
-Three Delta tables, long format, append-only history (a run's rows are only ever replaced by the
-same run_id, which keeps re-runs idempotent):
+Users see three tables, long format, append-only history (a run's rows are only ever replaced by
+the same run_id, which keeps re-runs idempotent):
 
-* ``dq_runs`` — one row per run; the row is written last and is what makes a run count.
+* ``dq_runs`` — one row per run.
 * ``dq_check_results`` — one row per configured constraint, whatever happened to it.
 * ``dq_metrics`` — every metric Deequ computed (Deequ's entity/instance/name/value), numeric.
 
-``suite``, ``dataset`` and ``dataset_version`` are repeated on every table so history queries slice
-one table without a join, and Delta's per-file min/max statistics skip the files of other runs.
+They are stored as one Delta table, ``dq_records``, partitioned by ``record`` (``run``, ``check``,
+``metric``), and the three are views over it. Delta commits one table at a time, so this is what
+lets a run land in a single commit: all of it, or (killed, failed) nothing of it. The partitions
+keep the files apart as three tables would, so reading one kind skips the others' files.
+
+``suite``, ``dataset`` and ``dataset_version`` are repeated on every row so history queries slice
+one view without a join, and Delta's per-file min/max statistics skip the files of other runs
+(the columns history queries filter on come first: Delta keeps statistics for the first 32).
 """
 from __future__ import annotations
 
@@ -16,11 +22,20 @@ from dataclasses import dataclass
 
 from dqengine.results import RunResult
 
-__all__ = ["Column", "TABLES", "RUNS", "CHECK_RESULTS", "METRICS", "ddl", "rows", "column_names"]
+__all__ = ["Column", "TABLES", "RUNS", "CHECK_RESULTS", "METRICS", "RECORDS", "RECORD", "KIND",
+           "STORED", "LAYOUT", "rows", "records", "stored_rows", "column_names", "stored_ddl",
+           "stored_schema_string", "view_sql", "view_ddl"]
 
 RUNS = "dq_runs"
 CHECK_RESULTS = "dq_check_results"
 METRICS = "dq_metrics"
+#: The one Delta table the three views read.
+RECORDS = "dq_records"
+#: Its partition column: which view a row belongs to.
+RECORD = "record"
+KIND = {RUNS: "run", CHECK_RESULTS: "check", METRICS: "metric"}
+#: Table property that marks a dq_records table and its layout version.
+LAYOUT = ("dqengine.layout", "1")
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,34 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+#: Stored first (in this order) because history queries and the gate filter on them.
+_LEADING = ("run_id", "suite", "dataset", "dataset_version", "finished_at", "status", "name",
+            "instance", "check", "constraint", "metric_name")
+
+
+def _stored_columns() -> tuple[Column, ...]:
+    by_name: dict[str, list[tuple[str, Column]]] = {}
+    for table, columns in TABLES.items():
+        for column in columns:
+            by_name.setdefault(column.name, []).append((table, column))
+    for name, uses in by_name.items():  # one physical column serves every view that has the name
+        if len({c.type for _, c in uses}) != 1:
+            raise AssertionError(f"column {name} has different types in {[t for t, _ in uses]}")
+    order = list(_LEADING) + [n for n in by_name if n not in _LEADING]
+
+    def comment(name: str) -> str:
+        uses = by_name[name]
+        if len({c.comment for _, c in uses}) == 1 and len(uses) == len(TABLES):
+            return uses[0][1].comment
+        return "; ".join(f"{table}: {c.comment}" for table, c in uses)
+
+    return (Column(RECORD, "STRING", "run | check | metric: the view (dq_runs, dq_check_results, "
+                                     "dq_metrics) the row belongs to"),
+            *(Column(n, by_name[n][0][1].type, comment(n)) for n in order))
+
+
+STORED: tuple[Column, ...] = _stored_columns()
+
 
 def column_names(table: str) -> list[str]:
     return [c.name for c in TABLES[table]]
@@ -91,19 +134,45 @@ def _q(name: str) -> str:
     return f"`{name}`"
 
 
-def ddl(table: str) -> str:
-    """Column list for CREATE TABLE and for createDataFrame (names quoted: `check` is a keyword)."""
-    return ", ".join(f"{_q(c.name)} {c.type} COMMENT '{c.comment.replace(chr(39), chr(92) + chr(39))}'"
-                     for c in TABLES[table])
+def _comment(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def schema_string(table: str) -> str:
-    """The same, without comments: what ``createDataFrame`` takes as a schema."""
-    return ", ".join(f"{_q(c.name)} {c.type}" for c in TABLES[table])
+def stored_ddl() -> str:
+    """Column list of ``CREATE TABLE dq_records`` (names quoted: `check` is a keyword)."""
+    return ", ".join(f"{_q(c.name)} {c.type} COMMENT {_comment(c.comment)}" for c in STORED)
+
+
+def stored_schema_string() -> str:
+    """The same without comments: what ``createDataFrame`` takes as a schema."""
+    return ", ".join(f"{_q(c.name)} {c.type}" for c in STORED)
+
+
+def view_sql(table: str, source: str) -> str:
+    """``SELECT`` that shows one view's rows of the stored table ``source``, in its column order."""
+    return (f"SELECT {', '.join(_q(c.name) for c in TABLES[table])} FROM {source} "
+            f"WHERE {RECORD} = '{KIND[table]}'")
+
+
+def view_ddl(table: str, view: str, source: str, replace: bool = False) -> str:
+    """``CREATE VIEW`` of one of the three tables over ``source``, with the columns' comments."""
+    columns = ", ".join(f"{_q(c.name)} COMMENT {_comment(c.comment)}" for c in TABLES[table])
+    verb = "CREATE OR REPLACE VIEW" if replace else "CREATE VIEW IF NOT EXISTS"
+    return f"{verb} {view} ({columns}) AS {view_sql(table, source)}"
+
+
+def stored_rows(table: str, table_rows: list[tuple]) -> list[tuple]:
+    """Rows of one of the three tables (in its column order) as rows of ``dq_records``."""
+    names = column_names(table)
+    out = []
+    for row in table_rows:
+        values = dict(zip(names, row, strict=True))
+        out.append((KIND[table], *(values.get(c.name) for c in STORED[1:])))
+    return out
 
 
 def rows(run: RunResult) -> dict[str, list[tuple]]:
-    """A run as the rows of each table, in column order."""
+    """A run as the rows of each of the three tables, in their column order."""
     failed = sum(1 for c in run.constraints if c.status.value != "PASSED")
     ds = (run.suite, run.dataset, run.dataset_version)
     return {
@@ -124,3 +193,8 @@ def rows(run: RunResult) -> dict[str, list[tuple]]:
             for m in run.metrics
         ],
     }
+
+
+def records(run: RunResult) -> list[tuple]:
+    """A run as the rows of ``dq_records``: what one commit writes."""
+    return [row for table, table_rows in rows(run).items() for row in stored_rows(table, table_rows)]

@@ -21,6 +21,7 @@ from dqengine import load_suite
 from dqengine.report import format_run
 from dqengine.spark.gate import decide
 from dqengine.spark.runner import run_suite
+from dqengine.spark.store import register_views
 
 suite = load_suite(suite_path)  # every config problem is reported here, before any Spark work
 run = run_suite(spark, suite, version=version, metrics=metrics)
@@ -36,10 +37,12 @@ dbutils.jobs.taskValues.set(key="certified_version", value=decision.version)
 
 # COMMAND ----------
 
-# MAGIC %sql
-# MAGIC -- the constraints that did not pass in recent runs
-# MAGIC SELECT run_id, `check`, label, status, metric_value, threshold, message
-# MAGIC FROM ${metrics}.dq_check_results
-# MAGIC WHERE status <> 'PASSED'
-# MAGIC ORDER BY finished_at DESC
-# MAGIC LIMIT 50
+# The constraints that did not pass in recent runs. For a catalog.schema location the three
+# tables are views there already; for a path, register_views makes them temporary views.
+views = register_views(spark, metrics)
+display(spark.sql(f"""
+    SELECT run_id, `check`, label, status, metric_value, threshold, message
+    FROM {views['dq_check_results']}
+    WHERE status <> 'PASSED'
+    ORDER BY finished_at DESC
+    LIMIT 50"""))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
+from dqengine import metrics_schema as ms
 from dqengine.checks import parse_suite
 from dqengine.results import ConstraintResult
 from dqengine.spark.runner import run_suite
@@ -19,3 +20,9 @@ def run_constraints(spark, path: str, constraints: str, tmp_path, **kw) -> list[
     suite = parse_suite(suite_text(path, constraints), str(tmp_path / "suite.yml"))
     run = run_suite(spark, suite, metrics=str(tmp_path / "metrics"), record=kw.pop("record", False), **kw)
     return list(run.constraints)
+
+
+def read_view(spark, metrics: str, table: str):
+    """One of the three tables of a path location, read straight from dq_records (not via the engine)."""
+    return spark.read.format("delta").load(f"{metrics}/{ms.RECORDS}") \
+        .where(f"record = '{ms.KIND[table]}'").select(*ms.column_names(table))

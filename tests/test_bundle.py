@@ -77,3 +77,52 @@ def test_cluster_runs_the_engines_platform():
 def test_targets():
     assert set(BUNDLE["targets"]) == {"dev", "prod"}
     assert BUNDLE["targets"]["dev"].get("default") is True
+
+
+@pytest.mark.parametrize("metrics_kind", ["path", "schema"])
+def test_notebook_runs_with_fake_widgets(spark, tmp_path, delta_table, write_suite, metrics_kind):
+    """The notebook's Python cells, run locally with stand-ins for dbutils and display."""
+    from types import SimpleNamespace
+
+    from dqengine import metrics_schema as ms
+
+    data = delta_table([(1, 1500.0), (2, 1510.0)], "id BIGINT, temperature DOUBLE", name="nb")
+    suite = write_suite(f"""
+        suite: notebook
+        dataset: {{path: '{data}'}}
+        checks:
+          - name: c
+            constraints:
+              - is_unique: id
+              - max: {{column: temperature, must_be_at_most: 1505}}
+              - row_count: {{must_be: 2}}
+    """)
+    if metrics_kind == "schema":
+        spark.sql("CREATE SCHEMA IF NOT EXISTS notebook_quality")
+        metrics = "notebook_quality"
+    else:
+        metrics = str(tmp_path / "metrics")
+    widgets = {"suite": str(suite), "metrics": metrics, "version": ""}
+    task_values: dict = {}
+    shown: list = []
+    dbutils = SimpleNamespace(
+        widgets=SimpleNamespace(text=lambda *a: None, get=widgets.__getitem__),
+        jobs=SimpleNamespace(taskValues=SimpleNamespace(set=lambda key, value: task_values.update({key: value}))))
+    source = (REPO / "notebooks" / "run_suite.py").read_text(encoding="utf-8")
+    cells = source.split("# COMMAND ----------")
+    code = [c for c in cells if not c.strip().startswith(("# MAGIC", "# Databricks notebook source\n# MAGIC"))]
+    namespace = {"spark": spark, "dbutils": dbutils, "display": lambda df: shown.append(df.collect())}
+    try:
+        with pytest.raises(Exception, match="dqengine gate blocked .* version 0: failed"):
+            for cell in code:
+                exec(compile(cell, "notebooks/run_suite.py", "exec"), namespace)
+        delta_table([(1, 1500.0), (2, 1490.0)], "id BIGINT, temperature DOUBLE", name="nb")  # repaired
+        shown.clear()
+        for cell in code:
+            exec(compile(cell, "notebooks/run_suite.py", "exec"), namespace)
+    finally:
+        for table in ms.TABLES:
+            spark.catalog.dropTempView(table)
+    assert task_values == {"certified_version": 1}
+    (failed,) = shown  # the last cell: what did not pass, newest first
+    assert [(r["check"], r.label, r.status) for r in failed] == [("c", "max(temperature)", "FAILED")]

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import read_view
 
 from dqengine import metrics_schema as ms
 from dqengine.spark.jars import resolved_jars
@@ -115,9 +116,9 @@ def test_run_gate_train_chain_on_a_standalone_cluster(cluster, spark, delta_tabl
     assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-3000:]
     assert model.read_text() == f"trained on {data} version 1: 3 rows\n"
 
-    runs = spark.read.format("delta").load(str(metrics / ms.RUNS))
+    runs = read_view(spark, str(metrics), ms.RUNS)
     assert sorted((r.dataset_version, r.status) for r in runs.collect()) == [(0, "FAILED"), (1, "PASSED")]
-    checks = spark.read.format("delta").load(str(metrics / ms.CHECK_RESULTS)).collect()
+    checks = read_view(spark, str(metrics), ms.CHECK_RESULTS).collect()
     assert len(checks) == 4
     # executors ran on both workers: each work dir holds an executor directory of some application
     for work in cluster["workers"]:

@@ -5,13 +5,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from helpers import read_view
 
 from dqengine import metrics_schema as ms
 from dqengine.checks import load_suite
 from dqengine.cli import main
 from dqengine.results import RunStatus
 from dqengine.spark.gate import certified_version, decide, read_certified
+from dqengine.errors import MetricsStoreError
 from dqengine.spark.runner import run_suite
+from dqengine.spark.store import register_views
 
 SCHEMA = "reading_id BIGINT, plant STRING, sensor_id STRING, temperature DOUBLE, status STRING"
 GOOD = [
@@ -50,10 +53,6 @@ def setup(spark, tmp_path, write_suite, delta_table):
     return path, suite_path, metrics
 
 
-def _table(spark, metrics: str, name: str):
-    return spark.read.format("delta").load(f"{metrics}/{name}")
-
-
 def test_run_records_every_table_with_the_schema_module_columns(spark, setup):
     path, suite_path, metrics = setup
     run = run_suite(spark, load_suite(suite_path), metrics=metrics, run_id="r1")
@@ -61,18 +60,17 @@ def test_run_records_every_table_with_the_schema_module_columns(spark, setup):
     # physics is warning-severity: the 1490 reading fails `between`, which only warns
     assert run.status is RunStatus.WARNING
     assert run.row_count == 3 and run.dataset_version == 0
-    for name in ms.TABLES:
-        assert _table(spark, metrics, name).columns == ms.column_names(name)
-    runs = _table(spark, metrics, ms.RUNS).collect()
+    assert spark.read.format("delta").load(f"{metrics}/{ms.RECORDS}").columns == [c.name for c in ms.STORED]
+    runs = read_view(spark, metrics, ms.RUNS).collect()
     assert [(r.run_id, r.status, r.row_count, r.dataset_version, r.constraints_total, r.constraints_failed)
             for r in runs] == [("r1", "WARNING", 3, 0, 4, 1)]
     assert runs[0].dataset == path and runs[0].dataset_filter == "plant = 'P1'"
-    results = {r.constraint: r for r in _table(spark, metrics, ms.CHECK_RESULTS).collect()}
+    results = {r.constraint: r for r in read_view(spark, metrics, ms.CHECK_RESULTS).collect()}
     assert results["between"].status == "FAILED"
     assert results["between"].metric_value == pytest.approx(2 / 3)
     assert results["between"].column == "temperature" and results["between"].severity == "warning"
     assert results["is_primary_key"].status == "PASSED" and results["is_primary_key"].threshold == "== 1"
-    metrics_rows = {(r.name, r.instance): r.value for r in _table(spark, metrics, ms.METRICS).collect()}
+    metrics_rows = {(r.name, r.instance): r.value for r in read_view(spark, metrics, ms.METRICS).collect()}
     assert metrics_rows[("Size", "*")] == 3.0
     assert metrics_rows[("Uniqueness", "reading_id")] == 1.0
 
@@ -84,10 +82,10 @@ def test_same_run_id_twice_leaves_one_copy(spark, setup):
     run_suite(spark, suite, metrics=metrics, run_id="again")
     run_suite(spark, suite, metrics=metrics, run_id="other")
     for name, per_run in ((ms.RUNS, 1), (ms.CHECK_RESULTS, 4)):
-        counts = {r.run_id: r["count"] for r in _table(spark, metrics, name).groupBy("run_id").count().collect()}
+        counts = {r.run_id: r["count"] for r in read_view(spark, metrics, name).groupBy("run_id").count().collect()}
         assert counts == {"again": per_run, "other": per_run}, name
     metric_counts = {r.run_id: r["count"] for r in
-                     _table(spark, metrics, ms.METRICS).groupBy("run_id").count().collect()}
+                     read_view(spark, metrics, ms.METRICS).groupBy("run_id").count().collect()}
     assert metric_counts["again"] == metric_counts["other"]
 
 
@@ -117,7 +115,7 @@ def test_metrics_location_from_environment(spark, setup, monkeypatch, tmp_path):
     target = tmp_path / "from_env"
     monkeypatch.setenv("DQENGINE_METRICS", str(target))
     assert main(["run", str(suite_path)]) == 0
-    assert (target / "dq_runs" / "_delta_log").is_dir()
+    assert (target / ms.RECORDS / "_delta_log").is_dir()
 
 
 def test_missing_column_is_a_config_error_and_nothing_is_recorded(spark, setup, write_suite, capsys):
@@ -211,9 +209,9 @@ def test_failure_while_computing_is_recorded_as_error(spark, setup):
     run = run_suite(spark, suite, metrics=metrics, run_id="boom")
     assert run.status is RunStatus.ERROR
     assert "no_such_function" in run.message
-    rows = _table(spark, metrics, ms.CHECK_RESULTS).collect()
+    rows = read_view(spark, metrics, ms.CHECK_RESULTS).collect()
     assert sorted(r.status for r in rows) == ["ERROR", "ERROR"]
-    assert _table(spark, metrics, ms.RUNS).collect()[0].status == "ERROR"
+    assert read_view(spark, metrics, ms.RUNS).collect()[0].status == "ERROR"
 
 
 def test_derived_columns_reach_deequ(spark, setup):
@@ -284,6 +282,12 @@ def test_gate_reasons_in_order_of_a_tables_life(spark, setup, delta_table, write
     assert _gate(same_meaning, metrics, capsys, "--version", "0")[:2] == (0, "0")
 
 
+def _forge(spark, metrics: str, table: str, rows: list[tuple]) -> None:
+    """Append hand-made rows of one of the three tables, as someone with write access could."""
+    spark.createDataFrame(ms.stored_rows(table, rows), ms.stored_schema_string()) \
+        .write.format("delta").mode("append").save(f"{metrics}/{ms.RECORDS}")
+
+
 def test_gate_ignores_a_hand_inserted_pass(spark, setup):
     """A forged PASSED dq_runs row without its constraint rows certifies nothing."""
     path, suite_path, metrics = setup
@@ -293,8 +297,7 @@ def test_gate_ignores_a_hand_inserted_pass(spark, setup):
     forged = [("forged", suite.name, suite.fingerprint, path, 0, "", now, now, "PASSED", 3, 4, 0,
                "0", "3.5", "x", "")]
     # make the genuine run look older, the forged one newest
-    spark.createDataFrame(forged, ms.schema_string(ms.RUNS)).write.format("delta").mode("append") \
-        .save(f"{metrics}/{ms.RUNS}")
+    _forge(spark, metrics, ms.RUNS, forged)
     decision = decide(spark, suite, metrics=metrics)
     assert not decision.certified and "run forged is inconsistent" in decision.reason
 
@@ -314,14 +317,12 @@ def test_gate_is_not_fooled_by_a_pass_recorded_for_something_else(spark, setup, 
     assert genuine.status is RunStatus.FAILED
     now = datetime.now(timezone.utc)
     fingerprint = forged_fingerprint or suite.fingerprint
-    spark.createDataFrame([("forged", forged_suite, fingerprint, path, forged_version, "", now, now, "PASSED",
-                            3, 4, 0, "0", "3.5", "x", "")], ms.schema_string(ms.RUNS)) \
-        .write.format("delta").mode("append").save(f"{metrics}/{ms.RUNS}")
+    _forge(spark, metrics, ms.RUNS, [("forged", forged_suite, fingerprint, path, forged_version, "", now, now,
+                                      "PASSED", 3, 4, 0, "0", "3.5", "x", "")])
     rows = [("forged", forged_suite, path, forged_version, r.check, r.constraint_index, r.constraint, r.label,
              ",".join(r.columns), r.severity, r.dimension, "PASSED", r.metric_name, 1.0, r.threshold, "", now)
             for r in genuine.constraints]
-    spark.createDataFrame(rows, ms.schema_string(ms.CHECK_RESULTS)).write.format("delta").mode("append") \
-        .save(f"{metrics}/{ms.CHECK_RESULTS}")
+    _forge(spark, metrics, ms.CHECK_RESULTS, rows)
     decision = decide(spark, suite, metrics=metrics, version=1)
     assert not decision.certified and decision.run_id == genuine.run_id
 
@@ -352,9 +353,84 @@ def test_metastore_dataset_and_metrics_schema(spark, tmp_path, write_suite, caps
     """)
     assert main(["run", str(suite_path), "--metrics", "quality"]) == 0
     capsys.readouterr()
+    # the three tables are views over quality.dq_records, with the schema module's columns
+    for table in ms.TABLES:
+        assert spark.catalog.getTable(f"quality.{table}").tableType == "VIEW"
+        assert spark.table(f"quality.{table}").columns == ms.column_names(table)
     rows = spark.sql("SELECT dataset, status FROM quality.dq_runs").collect()
     assert [(r.dataset, r.status) for r in rows] == [("plant.readings", "PASSED")]
+    assert spark.sql("SELECT count(*) FROM quality.dq_check_results").head()[0] == 1
     assert _gate(suite_path, "quality", capsys)[:2] == (0, "1")  # CREATE TABLE is version 0
+    assert register_views(spark, "quality") == {t: f"quality.{t}" for t in ms.TABLES}
+
+    # a view dropped by someone is put back by the next run
+    spark.sql("DROP VIEW quality.dq_metrics")
+    assert main(["run", str(suite_path), "--metrics", "quality"]) == 0
+    assert spark.table("quality.dq_metrics").count() == 2 * spark.table("quality.dq_runs").count()
+
+    # a view redefined to show every run as PASSED fools people, not the gate (it reads dq_records)
+    spark.createDataFrame([GOOD[0]], SCHEMA).write.insertInto("plant.readings")  # version 2: duplicate
+    assert main(["run", str(suite_path), "--metrics", "quality"]) == 1
+    capsys.readouterr()
+    columns = ", ".join("'PASSED' AS status" if c == "status" else f"`{c}`" for c in ms.column_names(ms.RUNS))
+    spark.sql(f"CREATE OR REPLACE VIEW quality.dq_runs AS SELECT {columns} FROM quality.dq_records "
+              "WHERE record = 'run'")
+    assert {r.status for r in spark.table("quality.dq_runs").collect()} == {"PASSED"}
+    code, out, err = _gate(suite_path, "quality", capsys)
+    assert code == 1 and "failed: run" in err and "is FAILED" in err
+
+
+def test_a_run_is_one_commit(spark, setup):
+    _, suite_path, metrics = setup
+    suite = load_suite(suite_path)
+    run_suite(spark, suite, metrics=metrics)
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{metrics}/{ms.RECORDS}`")
+    before = history.count()
+    run_suite(spark, suite, metrics=metrics)
+    run_suite(spark, suite, metrics=metrics, run_id="same")
+    run_suite(spark, suite, metrics=metrics, run_id="same")  # a re-run replaces in the same one commit
+    assert spark.sql(f"DESCRIBE HISTORY delta.`{metrics}/{ms.RECORDS}`").count() == before + 3
+
+
+def test_path_location_views_for_sql(spark, setup):
+    _, suite_path, metrics = setup
+    with pytest.raises(MetricsStoreError, match="no metrics recorded in .* yet"):
+        register_views(spark, metrics)
+    run = run_suite(spark, load_suite(suite_path), metrics=metrics)
+    assert register_views(spark, metrics) == {t: t for t in ms.TABLES}
+    try:
+        assert [r.run_id for r in spark.sql("SELECT run_id FROM dq_runs").collect()] == [run.run_id]
+        assert spark.sql("SELECT count(*) FROM dq_check_results").head()[0] == 4
+        assert spark.table("dq_metrics").columns == ms.column_names(ms.METRICS)
+    finally:
+        for table in ms.TABLES:
+            spark.catalog.dropTempView(table)
+
+
+@pytest.mark.parametrize("kind", ["path", "schema"])
+def test_metrics_of_the_old_three_table_layout_are_refused(spark, setup, capsys, kind):
+    """dqengine 0.1 wrote three separate tables; reading only half of that history would be wrong."""
+    _, suite_path, metrics = setup
+    if kind == "path":
+        spark.createDataFrame([("old",)], "run_id STRING").write.format("delta").save(f"{metrics}/dq_runs")
+        where = metrics
+    else:
+        spark.sql("CREATE SCHEMA IF NOT EXISTS legacy_quality")
+        spark.sql("CREATE TABLE IF NOT EXISTS legacy_quality.dq_runs (run_id STRING) USING delta")
+        where = "legacy_quality"
+    for command in (["run", str(suite_path)], ["gate", str(suite_path)]):
+        assert main([*command, "--metrics", where]) == 3
+        err = capsys.readouterr().err
+        assert "in the layout of dqengine 0.1" in err and "give --metrics a new location" in err
+    assert not (Path(metrics) / ms.RECORDS).exists()
+
+
+def test_a_foreign_dq_records_table_is_refused(spark, setup, capsys):
+    _, suite_path, metrics = setup
+    spark.createDataFrame([(1,)], "x INT").write.format("delta").save(f"{metrics}/{ms.RECORDS}")
+    assert main(["run", str(suite_path), "--metrics", metrics]) == 3
+    assert "is not a dqengine metrics table (columns x)" in capsys.readouterr().err
+    assert spark.read.format("delta").load(f"{metrics}/{ms.RECORDS}").count() == 1
 
 
 def test_spark_connect_is_refused(monkeypatch, write_suite, capsys):

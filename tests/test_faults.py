@@ -7,8 +7,10 @@ import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
+from helpers import read_view
 
 from dqengine import metrics_schema as ms
 from dqengine.checks import load_suite, parse_suite
@@ -20,28 +22,55 @@ from dqengine.spark.runner import run_suite
 SCHEMA = "id BIGINT, v DOUBLE"
 ROWS = [(1, 1.0), (2, 2.0), (3, 3.0)]
 
-# A child process that runs the suite and SIGKILLs itself at a chosen point. The kill is injected
-# from outside (wrapping SparkSession.sql / MetricsStore.write), so the engine has no test hooks.
+# A child process that runs the suite and SIGKILLs its whole process group (Python driver, JVM,
+# Python workers: a node dying) at a chosen point. The kill is injected from outside, by wrapping
+# pyspark and MetricsStore methods, so the engine has no test hooks.
 KILLER = textwrap.dedent("""
-    import os, signal, sys
-    from pyspark.sql import SparkSession
+    import os, signal, sys, threading, time
+    from pathlib import Path
+    from pyspark.sql import DataFrame, SparkSession
+    from dqengine import metrics_schema as ms
     from dqengine.checks import load_suite
     from dqengine.spark import store
     from dqengine.spark.runner import run_suite
     from dqengine.spark.session import get_spark
 
     suite_path, metrics, point = sys.argv[1:4]
+
+    def die():
+        os.killpg(0, signal.SIGKILL)
+
     if point == "before-write":
-        def die(self, run):
-            os.kill(os.getpid(), signal.SIGKILL)
-        store.MetricsStore.write = die
-    else:  # "before-runs": after dq_metrics and dq_check_results, before dq_runs
+        store.MetricsStore.write = lambda self, run: die()
+    elif point == "after-commit":
         original = SparkSession.sql
         def sql(self, text, *a, **k):
-            if text.startswith("INSERT INTO") and "dq_runs" in text:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return original(self, text, *a, **k)
+            result = original(self, text, *a, **k)
+            if text.startswith("INSERT INTO"):
+                die()
+            return result
         SparkSession.sql = sql
+    else:  # "mid-write": the run's data files are on disk, the Delta commit has not happened
+        records = Path(metrics) / ms.RECORDS
+        before = set(records.rglob("*.parquet"))
+        original = SparkSession.createDataFrame
+        def create(self, data, schema=None, *a, **k):
+            if schema != ms.stored_schema_string():
+                return original(self, data, schema, *a, **k)
+            rows = list(data)
+            # task 0 writes the rows; task 1 never ends, so the write job never reaches its commit
+            rdd = self.sparkContext.parallelize([0, 1], 2).flatMap(
+                lambda i: rows if i == 0 else (time.sleep(3600) or []))
+            df = original(self, rdd, schema)
+            df.coalesce = lambda n: df  # keep the two tasks apart
+            def watch():
+                while not set(records.rglob("*.parquet")) - before:
+                    time.sleep(0.01)
+                time.sleep(0.5)  # let task 0 finish its files
+                die()
+            threading.Thread(target=watch, daemon=True).start()
+            return df
+        SparkSession.createDataFrame = create
     spark = get_spark("killer", extra_conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "1"})
     run_suite(spark, load_suite(suite_path), metrics=metrics, run_id="killed")
     print("not killed")
@@ -49,10 +78,9 @@ KILLER = textwrap.dedent("""
 
 
 def _count(spark, metrics: str, table: str, run_id: str | None = None) -> int:
-    path = Path(metrics) / table
-    if not (path / "_delta_log").is_dir():
+    if not (Path(metrics) / ms.RECORDS / "_delta_log").is_dir():
         return 0
-    df = spark.read.format("delta").load(str(path))
+    df = read_view(spark, metrics, table)
     return df.where(df.run_id == run_id).count() if run_id else df.count()
 
 
@@ -70,33 +98,40 @@ def suite_on_table(delta_table, write_suite):
     """)
 
 
-@pytest.mark.parametrize("point", ["before-write", "before-runs"])
-def test_sigkill_leaves_no_run_and_the_next_run_cleans_up(spark, suite_on_table, tmp_path, monkeypatch, point):
+@pytest.mark.parametrize("point", ["before-write", "mid-write", "after-commit"])
+def test_sigkill_leaves_the_whole_run_or_nothing(spark, suite_on_table, tmp_path, point):
     metrics = str(tmp_path / "metrics")
-    run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="earlier")  # tables exist
+    earlier = run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="earlier")
+    whole = {table: _count(spark, metrics, table, "earlier") for table in ms.TABLES}
+    assert whole == {ms.RUNS: 1, ms.CHECK_RESULTS: 2, ms.METRICS: len(earlier.metrics)}
     script = tmp_path / "killer.py"
     script.write_text(KILLER)
+    files_before = set((Path(metrics) / ms.RECORDS).rglob("*.parquet"))
     child = subprocess.run([sys.executable, str(script), str(suite_on_table), metrics, point],
-                           capture_output=True, text=True, timeout=300, env=dict(os.environ))
+                           capture_output=True, text=True, timeout=300, env=dict(os.environ),
+                           start_new_session=True)
     assert child.returncode == -9, child.stderr[-2000:]
     assert "not killed" not in child.stdout
 
-    assert _count(spark, metrics, ms.RUNS, "killed") == 0  # the run does not exist
-    orphans = _count(spark, metrics, ms.CHECK_RESULTS, "killed")
-    assert orphans == (2 if point == "before-runs" else 0)
+    killed = {table: _count(spark, metrics, table, "killed") for table in ms.TABLES}
+    if point == "after-commit":
+        assert killed == whole  # the commit happened: the whole run is there
+    else:
+        assert killed == {table: 0 for table in ms.TABLES}  # nothing of it
+    if point == "mid-write":  # the kill did land inside the write: files written, never committed
+        written = set((Path(metrics) / ms.RECORDS).rglob("*.parquet")) - files_before
+        committed = {Path(unquote(urlparse(f).path)) for f in
+                     spark.read.format("delta").load(f"{metrics}/{ms.RECORDS}").inputFiles()}
+        assert written and not written & committed
     decision = decide(spark, load_suite(suite_on_table), metrics=metrics)
-    assert decision.certified and decision.run_id == "earlier"  # the killed run changes nothing
+    assert decision.certified and decision.run_id == ("killed" if point == "after-commit" else "earlier")
 
-    # The next run of the suite removes the leftovers (grace period shortened for the test).
-    monkeypatch.setattr("dqengine.spark.store.ORPHAN_GRACE", __import__("datetime").timedelta(0))
-    run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="next")
-    for table in ms.TABLES:
-        assert _count(spark, metrics, table, "killed") == 0, table
-    assert _count(spark, metrics, ms.RUNS) == 2
-    assert _count(spark, metrics, ms.CHECK_RESULTS) == 4
+    run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="next")  # the next run works
+    assert {table: _count(spark, metrics, table, "next") for table in ms.TABLES} == whole
+    assert decide(spark, load_suite(suite_on_table), metrics=metrics).run_id == "next"
 
 
-def test_failed_write_takes_back_what_it_wrote(spark, suite_on_table, tmp_path, monkeypatch):
+def test_a_failed_write_records_nothing(spark, suite_on_table, tmp_path, monkeypatch):
     from pyspark.sql import SparkSession
 
     from dqengine.errors import MetricsStoreError
@@ -105,12 +140,12 @@ def test_failed_write_takes_back_what_it_wrote(spark, suite_on_table, tmp_path, 
     original = SparkSession.sql
 
     def failing(self, text, *a, **k):
-        if text.startswith("INSERT INTO") and "dq_runs" in text:
+        if text.startswith("INSERT INTO"):
             raise RuntimeError("disk full")
         return original(self, text, *a, **k)
 
     monkeypatch.setattr(SparkSession, "sql", failing)
-    with pytest.raises(MetricsStoreError, match="cannot write .*dq_runs.*disk full"):
+    with pytest.raises(MetricsStoreError, match="cannot write .*dq_records.*disk full; run half was not recorded"):
         run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="half")
     monkeypatch.setattr(SparkSession, "sql", original)
     for table in ms.TABLES:
@@ -129,14 +164,14 @@ def test_four_concurrent_runs_all_land(spark, delta_table, tmp_path):
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs = list(pool.map(lambda s: run_suite(spark, s, metrics=metrics, run_id=f"run-{s.name}"), suites))
     assert [r.status for r in runs] == [RunStatus.FAILED, RunStatus.FAILED, RunStatus.FAILED, RunStatus.PASSED]
-    df = spark.read.format("delta").load(f"{metrics}/{ms.RUNS}")
+    df = read_view(spark, metrics, ms.RUNS)
     assert sorted((r.run_id, r.suite, r.status) for r in df.collect()) == [
         ("run-s0", "s0", "FAILED"), ("run-s1", "s1", "FAILED"), ("run-s2", "s2", "FAILED"), ("run-s3", "s3", "PASSED")]
-    results = spark.read.format("delta").load(f"{metrics}/{ms.CHECK_RESULTS}")
+    results = read_view(spark, metrics, ms.CHECK_RESULTS)
     assert sorted((r.run_id, r.constraint, r.status) for r in results.collect()) == sorted(
         [(f"run-s{i}", "row_count", "PASSED") for i in range(4)]
         + [(f"run-s{i}", "max", "PASSED" if i == 3 else "FAILED") for i in range(4)])
-    metrics_df = spark.read.format("delta").load(f"{metrics}/{ms.METRICS}")
+    metrics_df = read_view(spark, metrics, ms.METRICS)
     per_run = {r.run_id: r["count"] for r in metrics_df.groupBy("run_id").count().collect()}
     assert per_run == {f"run-s{i}": 2 for i in range(4)}  # Size and Maximum
 
@@ -188,5 +223,5 @@ def test_schema_change_between_runs_errors_only_the_affected_constraints(spark, 
     assert by_name["is_complete"].status.value == "ERROR"
     assert by_name["is_complete"].message.startswith("schema changed: column 's' not found in")
     assert by_name["satisfies"].status.value == "ERROR" and "schema changed" in by_name["satisfies"].message
-    recorded = spark.read.format("delta").load(f"{metrics}/{ms.CHECK_RESULTS}").where("dataset_version = 1")
+    recorded = read_view(spark, metrics, ms.CHECK_RESULTS).where("dataset_version = 1")
     assert sorted(r.status for r in recorded.collect()) == ["ERROR", "ERROR", "ERROR", "PASSED"]

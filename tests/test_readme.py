@@ -10,6 +10,7 @@ from dqengine import metrics_schema as ms
 from dqengine.checks import load_suite
 from dqengine.platforms import PLATFORMS
 from dqengine.spark.runner import run_suite
+from dqengine.spark.store import register_views
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -40,11 +41,14 @@ def test_readme_sql_queries_run_on_real_metrics(spark, tmp_path, delta_table, wr
     blocks = _sql_blocks()
     assert len(blocks) == 3
     results = []
-    for sql in blocks:
+    assert register_views(spark, metrics) == {table: table for table in ms.TABLES}
+    try:
+        for sql in blocks:
+            sql = sql.replace("/data/delta/readings", path).replace("RUN_ID", run.run_id)
+            results.append(spark.sql(sql).collect())
+    finally:
         for table in ms.TABLES:
-            sql = re.sub(rf"\b{table}\b", f"delta.`{metrics}/{table}`", sql)
-        sql = sql.replace("/data/delta/readings", path).replace("RUN_ID", run.run_id)
-        results.append(spark.sql(sql).collect())
+            spark.catalog.dropTempView(table)
     latest, history, failed = results
     assert [(r.dataset, r.status) for r in latest] == [(path, "FAILED")]
     assert [r.value for r in history] == [0.5]

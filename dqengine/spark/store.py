@@ -1,12 +1,12 @@
 """Reading and writing the metrics tables (Delta), under a path or a metastore schema.
 
-Every write of a run replaces that run's rows in one Delta commit per table
-(``INSERT ... REPLACE WHERE run_id = ...``), so writing the same run twice leaves one copy. ``dq_runs`` is written
-last: a run exists once its ``dq_runs`` row does, and the gate reads nothing else first. If a
-write fails, the rows already written are deleted again; if the process dies (SIGKILL) between
-commits, the next run of the same suite removes the leftover rows (older than ``ORPHAN_GRACE``).
-Delta's optimistic-concurrency conflicts between jobs sharing the tables are retried with
-exponential back-off and jitter.
+A run is stored in one Delta table, ``dq_records`` (see ``metrics_schema``), by one commit that
+replaces that run's rows (``INSERT ... REPLACE WHERE run_id = ...``): the run is there completely
+or not at all, whether the job fails or is killed at any point, and writing the same run twice
+leaves one copy. ``dq_runs``, ``dq_check_results`` and ``dq_metrics`` are views over it: created
+in the metastore schema for a schema location, registered as temporary views on request
+(:func:`register_views`) for a path location. Delta's optimistic-concurrency conflicts between
+jobs sharing the table are retried with exponential back-off and jitter.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from dqengine import metrics_schema as ms
@@ -28,16 +27,11 @@ from dqengine.results import RunResult
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "DEFAULT_LOCATION"]
+__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "register_views", "DEFAULT_LOCATION"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LOCATION = "./dq_metrics"
-#: How old the rows of a run without a dq_runs row must be before a later run removes them.
-ORPHAN_GRACE = timedelta(minutes=15)
-#: How far back a run looks for such rows: bounds the scan (Delta skips older per-run files by
-#: their finished_at statistics) instead of reading the suite's whole history on every run.
-ORPHAN_WINDOW = timedelta(days=7)
 _METASTORE_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _CONFLICTS = (
     "ConcurrentAppendException", "ConcurrentDeleteReadException", "ConcurrentDeleteDeleteException",
@@ -49,7 +43,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class MetricsLocation:
-    """``path`` (a directory holding one Delta table per kind) or ``schema`` (a metastore prefix)."""
+    """``path`` (a directory holding the ``dq_records`` Delta table) or ``schema`` (a metastore prefix)."""
 
     kind: str
     value: str
@@ -106,93 +100,129 @@ class MetricsStore:
     def __init__(self, spark: "SparkSession", location: MetricsLocation):
         self.spark = spark
         self.location = location
+        self.records_table = location.table(ms.RECORDS)
+        self._ready = False
 
-    def _create(self, table: str) -> None:
-        self.spark.sql(f"CREATE TABLE IF NOT EXISTS {self.location.table(table)} ({ms.ddl(table)}) USING delta")
+    # -- layout ----------------------------------------------------------------------------------
+
+    def _legacy_tables(self) -> list[str]:
+        """The separate dq_runs/... tables that dqengine 0.1 wrote here, if any."""
+        found = []
+        for table in ms.TABLES:
+            name = self.location.table(table)
+            if self.location.kind == "path":
+                from delta.tables import DeltaTable
+
+                if DeltaTable.isDeltaTable(self.spark, f"{self.location.value}/{table}"):
+                    found.append(name)
+            elif self.spark.catalog.tableExists(name) and \
+                    self.spark.catalog.getTable(name).tableType.upper() != "VIEW":
+                found.append(name)
+        return found
+
+    def _refuse_legacy_layout(self) -> None:
+        legacy = self._legacy_tables()
+        if legacy:
+            raise MetricsStoreError(
+                f"{self.location} holds metrics tables in the layout of dqengine 0.1 ({', '.join(legacy)}), "
+                f"which this version neither reads nor writes (a run is now one commit to {ms.RECORDS}); "
+                "give --metrics a new location, or move or drop those tables")
+
+    def _check_records_schema(self, df: "DataFrame") -> None:
+        expected = [c.name for c in ms.STORED]
+        if df.columns != expected:
+            raise MetricsStoreError(
+                f"{self.records_table} is not a dqengine metrics table (columns {', '.join(df.columns)}); "
+                "give --metrics a location that dqengine owns")
+
+    def _create(self) -> None:
+        key, value = ms.LAYOUT
+        self.spark.sql(f"CREATE TABLE IF NOT EXISTS {self.records_table} ({ms.stored_ddl()}) USING delta "
+                       f"PARTITIONED BY ({ms.RECORD}) TBLPROPERTIES ('{key}' = '{value}')")
 
     def ensure_tables(self) -> None:
-        for table in ms.TABLES:
+        """Create ``dq_records`` (and, in a metastore schema, the three views) unless they exist."""
+        if self._ready:
+            return
+        existing = self._records()
+        if existing is None:
+            self._refuse_legacy_layout()
             try:
                 # a directory that stays non-empty and non-Delta is given up on after ~6 s
-                with_retries(lambda t=table: self._create(t), f"create {table}", attempts=6,
+                with_retries(self._create, f"create {ms.RECORDS}", attempts=6,
                              markers=_CONFLICTS + _CREATE_RACE)
             except Exception as exc:
                 raise MetricsStoreError(
-                    f"cannot create metrics table {self.location.table(table)}: {first_line(exc)}; "
+                    f"cannot create metrics table {self.records_table}: {first_line(exc)}; "
                     "check --metrics (a writable directory, or an existing catalog.schema)"
                 ) from exc
+        if self.location.kind == "schema":
+            self._ensure_views()
+        self._ready = True
+
+    def _ensure_views(self) -> None:
+        for table in ms.TABLES:
+            view = self.location.table(table)
+            try:
+                if self.spark.catalog.tableExists(view):
+                    if self.spark.catalog.getTable(view).tableType.upper() != "VIEW":
+                        self._refuse_legacy_layout()
+                    if self.spark.table(view).columns == ms.column_names(table):
+                        continue
+                    statement = ms.view_ddl(table, view, self.records_table, replace=True)
+                else:
+                    statement = ms.view_ddl(table, view, self.records_table)
+                with_retries(lambda s=statement: self.spark.sql(s), f"create view {table}", attempts=6,
+                             markers=_CONFLICTS + ("already exists", "ALREADY_EXISTS"))
+            except MetricsStoreError:
+                raise
+            except Exception as exc:
+                raise MetricsStoreError(f"cannot create view {view}: {first_line(exc)}; "
+                                        "check that the job may create views in that schema") from exc
+
+    # -- writing ---------------------------------------------------------------------------------
 
     def write(self, run: RunResult) -> None:
-        """Replace this run's rows in every table, dq_runs last; on failure take the others back."""
+        """Replace this run's rows in one Delta commit: the whole run lands, or nothing of it."""
         self.ensure_tables()
-        self._purge_orphans(run.suite, run.finished_at)
-        by_table = ms.rows(run)
-        written: list[str] = []
-        for table in (ms.METRICS, ms.CHECK_RESULTS, ms.RUNS):
-            target = self.location.table(table)
-            view = f"_dq_rows_{table}_{uuid.uuid4().hex}"
-            self.spark.createDataFrame(by_table[table], ms.schema_string(table)).createOrReplaceTempView(view)
-            # One Delta commit that deletes this run's old rows and inserts the new ones. (The
-            # DataFrame writers' overwrite-by-filter is refused for catalog tables in Delta 3.x.)
-            statement = f"INSERT INTO {target} REPLACE WHERE run_id = {sql_literal(run.run_id)} SELECT * FROM {view}"
-            try:
-                with_retries(lambda: self.spark.sql(statement), f"write {table}")
-                written.append(table)
-            except Exception as exc:
-                self._delete_run(run.run_id, written)
-                raise MetricsStoreError(f"cannot write {target}: {first_line(exc)}") from exc
-            finally:
-                self.spark.catalog.dropTempView(view)
+        view = f"_dq_records_{uuid.uuid4().hex}"
+        # one task, so a run adds one file per record kind instead of one per core
+        self.spark.createDataFrame(ms.records(run), ms.stored_schema_string()).coalesce(1) \
+            .createOrReplaceTempView(view)
+        # One commit that deletes this run's old rows and inserts the new ones. (The DataFrame
+        # writers' overwrite-by-filter is refused for catalog tables in Delta 3.x.)
+        statement = (f"INSERT INTO {self.records_table} REPLACE WHERE run_id = {sql_literal(run.run_id)} "
+                     f"SELECT * FROM {view}")
+        try:
+            with_retries(lambda: self.spark.sql(statement), f"write run {run.run_id}")
+        except Exception as exc:
+            raise MetricsStoreError(f"cannot write {self.records_table}: {first_line(exc)}; "
+                                    f"run {run.run_id} was not recorded") from exc
+        finally:
+            self.spark.catalog.dropTempView(view)
         logger.info("recorded run %s in %s", run.run_id, self.location)
 
-    def _delete_run(self, run_id: str, tables: list[str]) -> None:
-        for table in tables:
-            try:
-                with_retries(lambda t=table: self.spark.sql(
-                    f"DELETE FROM {self.location.table(t)} WHERE run_id = {sql_literal(run_id)}"), f"undo {table}")
-            except Exception:  # the orphan purge of a later run removes what is left
-                logger.warning("could not remove the partial rows of run %s from %s", run_id, table, exc_info=True)
+    # -- reading ---------------------------------------------------------------------------------
 
-    def _purge_orphans(self, suite: str, now: datetime) -> None:
-        """Remove rows of this suite's runs that died between their first and last commit.
-
-        Such rows have no dq_runs row. Only rows older than ``ORPHAN_GRACE`` are touched, so the
-        in-flight rows of a concurrent run (written seconds before its dq_runs row) are safe, and
-        only those from the last ``ORPHAN_WINDOW``, so the cost does not grow with history.
-        """
-        from pyspark.sql import functions as F
-
-        runs = self.read(ms.RUNS)
-        if runs is None:
-            return
-        cutoff = now - ORPHAN_GRACE
-        oldest = cutoff - ORPHAN_WINDOW
-        for table in (ms.METRICS, ms.CHECK_RESULTS):
-            child = self.read(table)
-            if child is None:
-                continue
-            recent = ((F.col("suite") == suite) & (F.col("finished_at") < F.lit(cutoff))
-                      & (F.col("finished_at") >= F.lit(oldest)))
-            orphans = [r.run_id for r in
-                       child.where(recent)
-                            .select("run_id").distinct()
-                            .join(runs.where(F.col("suite") == suite).select("run_id"), "run_id", "left_anti")
-                            .collect()]
-            if orphans:
-                logger.warning("removing rows of %d unfinished run(s) from %s: %s", len(orphans), table,
-                               ", ".join(orphans))
-                ids = ", ".join(sql_literal(r) for r in orphans)
-                with_retries(lambda: self.spark.sql(
-                    f"DELETE FROM {self.location.table(table)} WHERE run_id IN ({ids})"), f"purge {table}")
-
-    def read(self, table: str) -> "DataFrame | None":
-        """The table, or None when it does not exist yet."""
+    def _records(self) -> "DataFrame | None":
         from pyspark.sql.utils import AnalysisException
 
         try:
-            return self.spark.table(self.location.table(table))
+            df = self.spark.table(self.records_table)
         except AnalysisException:
             return None
+        self._check_records_schema(df)
+        return df
+
+    def read(self, table: str) -> "DataFrame | None":
+        """One of the three tables (``dq_runs``, ...), or None when nothing was recorded here yet."""
+        from pyspark.sql import functions as F
+
+        df = self._records()
+        if df is None:
+            self._refuse_legacy_layout()  # rather than answer "never checked" about old history
+            return None
+        return df.where(F.col(ms.RECORD) == ms.KIND[table]).select(*ms.column_names(table))
 
     def runs(self, suite: str, dataset: str, version: int) -> list[Any]:
         """This suite's runs on one version of the dataset, newest first."""
@@ -222,6 +252,19 @@ class MetricsStore:
         return df is not None and bool(
             df.where((F.col("suite") == suite) & (F.col("dataset") == dataset)).limit(1).count())
 
+    def register_views(self) -> dict[str, str]:
+        """See :func:`register_views`."""
+        if self._records() is None:
+            self._refuse_legacy_layout()
+            raise MetricsStoreError(f"no metrics recorded in {self.location} yet ({self.records_table} does "
+                                    "not exist); run a suite with --metrics pointing there first")
+        if self.location.kind == "schema":
+            self._ensure_views()
+            return {table: self.location.table(table) for table in ms.TABLES}
+        for table in ms.TABLES:
+            self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS {ms.view_sql(table, self.records_table)}")
+        return {table: table for table in ms.TABLES}
+
     def check_results(self, run_id: str) -> list[Any]:
         from pyspark.sql import functions as F
 
@@ -229,3 +272,13 @@ class MetricsStore:
         if df is None:
             return []
         return df.where(F.col("run_id") == run_id).collect()
+
+
+def register_views(spark: "SparkSession", metrics: "str | MetricsLocation | None" = None) -> dict[str, str]:
+    """Make ``dq_runs``, ``dq_check_results`` and ``dq_metrics`` queryable by SQL in this session.
+
+    For a path location they become temporary views over ``<path>/dq_records``; in a metastore
+    schema they already are views, created by the first run. Returns each table's SQL name.
+    """
+    location = metrics if isinstance(metrics, MetricsLocation) else resolve_location(metrics)
+    return MetricsStore(spark, location).register_views()
