@@ -66,7 +66,10 @@ def test_registry_refuses_duplicates_and_lists_names():
 
 
 def test_sql_literals_and_identifiers_are_escaped():
-    assert sql_literal("O'Brien \\ x") == "'O\\'Brien \\\\ x'"
+    assert sql_literal("plain text, ünïcode") == "'plain text, ünïcode'"
+    assert sql_literal("O'Brien") == "decode(X'4F27427269656E', 'UTF-8')"  # quote: never spliced in
+    assert sql_literal("a\\b") == "decode(X'615C62', 'UTF-8')"
+    assert sql_literal("tab\tnew\nline").startswith("decode(X'")
     assert sql_literal(True) == "TRUE" and sql_literal(3) == "3" and sql_literal(0.5) == "0.5"
     assert quote_identifier("a.b") == "`a.b`"
     with pytest.raises(ValueError):

@@ -66,3 +66,26 @@ def test_the_package_never_evaluates_or_loads_yaml_unsafely():
     offenders = [f"{p.relative_to(PACKAGE)}:{i}" for p in PACKAGE.rglob("*.py")
                  for i, line in enumerate(p.read_text().splitlines(), 1) if forbidden.search(line)]
     assert offenders == []
+
+
+@pytest.mark.parametrize("escaped", ["false", "true"])
+def test_literals_mean_the_same_whatever_the_parser_escape_setting(spark, delta_table, tmp_path, escaped):
+    """Quotes and backslashes in allowed_values and pattern reach Spark as the user wrote them,
+    with spark.sql.parser.escapedStringLiterals either way."""
+    rows = [("O'Brien", "S-001"), ("a\\b", "S-002"), ("x", "S-9")]
+    path = delta_table(rows, "name STRING, sensor STRING", name="literals")
+    previous = spark.conf.get("spark.sql.parser.escapedStringLiterals")
+    spark.conf.set("spark.sql.parser.escapedStringLiterals", escaped)
+    try:
+        results = run_constraints(spark, path, """
+            - allowed_values: {column: name, values: ["O'Brien", 'a\\b', "'; DROP TABLE t; --"]}
+            - pattern: {column: sensor, regex: '^S-\\d{3}$'}
+            - pattern: {column: name, regex: '\\\\'}
+        """, tmp_path)
+    finally:
+        spark.conf.set("spark.sql.parser.escapedStringLiterals", previous)
+    assert [(r.constraint, r.metric_value) for r in results] == [
+        ("allowed_values", pytest.approx(2 / 3)),  # O'Brien and a\b, not x
+        ("pattern", pytest.approx(2 / 3)),  # S-001, S-002 match ^S-\d{3}$, S-9 does not
+        ("pattern", pytest.approx(1 / 3)),  # only a\b holds a backslash
+    ]

@@ -85,7 +85,13 @@ def quote_identifier(name: str) -> str:
 
 
 def sql_literal(value: Any) -> str:
-    """A YAML scalar as a Spark SQL literal. Strings are escaped, never spliced in raw."""
+    """A YAML scalar as a Spark SQL literal. Strings are never spliced in raw.
+
+    A string holding a quote, a backslash or a control character becomes
+    ``decode(X'<utf-8 hex>', 'UTF-8')``: Spark reads that the same way whatever
+    ``spark.sql.parser.escapedStringLiterals`` says (which changes what a backslash in a quoted
+    literal means), and the optimizer folds it to a constant. Other strings stay readable.
+    """
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -95,7 +101,9 @@ def sql_literal(value: Any) -> str:
             raise ValueError(f"{value!r} has no SQL literal")
         return repr(value)
     if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        if any(ch in value for ch in "'\\") or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            return f"decode(X'{value.encode('utf-8').hex().upper()}', 'UTF-8')"
+        return f"'{value}'"
     raise TypeError(f"unsupported literal {value!r}")
 
 
