@@ -144,8 +144,7 @@ class MetricsStore:
         """Create ``dq_records`` (and, in a metastore schema, the three views) unless they exist."""
         if self._ready:
             return
-        existing = self._records()
-        if existing is None:
+        if self._records() is None:
             self._refuse_legacy_layout()
             try:
                 # a directory that stays non-empty and non-Delta is given up on after ~6 s
