@@ -17,7 +17,7 @@ $(STAMPS)/venv: setup.py
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	@touch $@
 
-$(STAMPS)/jars: $(STAMPS)/venv dqengine/platforms.py
+$(STAMPS)/jars: $(STAMPS)/venv dqengine/platforms.py dqengine/spark/jars.py
 	$(PY) -m dqengine.spark.jars
 	@touch $@
 

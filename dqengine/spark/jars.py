@@ -1,7 +1,9 @@
-"""Resolve the Delta and Deequ jars once, into the Ivy cache the Makefile points at.
+"""Resolve the Delta and Deequ jars once, so that every later session loads them offline.
 
 ``python -m dqengine.spark.jars`` starts (and stops) a local session, which makes Spark's Ivy
-resolve ``spark.jars.packages`` into ``DQENGINE_IVY_DIR``; later sessions find everything there.
+resolve ``spark.jars.packages`` into the Ivy directory (``dqengine.spark.session.ivy_dir``: the
+checkout's ``.ivy2/`` under ``make``), then writes the manifest of the resolved jar files there.
+Later sessions load exactly those files (no Ivy, no network), wherever they are started from.
 Should Spark's resolver fail, Maven (``mvn dependency:get``) fetches the artifacts into ``~/.m2``,
 which Spark's resolver searches first, and the session is tried once more.
 ``--print-jars`` lists the resolved jar files: a ready-made ``--jars``/``DQENGINE_JARS`` value
@@ -38,26 +40,40 @@ def resolved_jars(ivy_dir: str | os.PathLike) -> list[str]:
     return sorted(str(p) for p in jars.glob("*.jar")) if jars.is_dir() else []
 
 
-def _start_and_stop() -> None:
-    from dqengine.spark.session import get_spark
+def _start_and_stop(platform: Platform) -> None:
+    """Start a session (resolving the jars if need be) and record the jar files it loaded."""
+    from dqengine.spark.session import get_spark, ivy_dir, manifest_path
 
     spark = get_spark("dqengine-jars", extra_conf={"spark.ui.enabled": "false"})
-    spark.stop()
+    try:
+        loaded = spark.sparkContext.getConf().get("spark.jars", "")
+    finally:
+        spark.stop()
+    jars = [j.removeprefix("file://") for j in loaded.split(",") if j]
+    if os.environ.get("DQENGINE_JARS") or not jars:
+        return  # the jars were given by hand: nothing was resolved here to record
+    manifest = manifest_path(ivy_dir(), platform)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = manifest.with_suffix(".tmp")
+    tmp.write_text("\n".join(jars) + "\n")
+    tmp.replace(manifest)  # a reader sees the whole list or none
+    print(f"dqengine: jars resolved; later sessions load them from {manifest}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dqengine.spark.jars", description=__doc__.splitlines()[0])
     parser.add_argument("--print-jars", action="store_true", help="print the resolved jars, comma-separated")
     args = parser.parse_args(argv)
-    ivy = os.environ.get("DQENGINE_IVY_DIR") or str(Path.home() / ".ivy2")
     if args.print_jars:
-        print(",".join(resolved_jars(ivy)))
+        from dqengine.spark.session import ivy_dir
+
+        print(",".join(resolved_jars(ivy_dir())))
         return 0
     import pyspark
 
     platform = platform_for(pyspark.__version__)
     try:
-        _start_and_stop()
+        _start_and_stop(platform)
         return 0
     except Exception as exc:  # resolution failed: the JVM exits before the session starts
         print(f"dqengine: Spark could not resolve {', '.join(platform.packages)} ({exc}); trying Maven",
@@ -70,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"dqengine: {' '.join(command)} failed", file=sys.stderr)
             return 3
     # The JVM of a failed launch is gone, so a new session can start in this process.
-    _start_and_stop()
+    _start_and_stop(platform)
     return 0
 
 

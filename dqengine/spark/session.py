@@ -2,16 +2,24 @@
 
 * Inside spark-submit or Databricks a session (or its launch configuration) already exists: it is
   reused, and its classpath is checked for Deequ and Delta.
-* Locally, a session is built with the Delta and Deequ packages of the installed Spark line
-  (``dqengine.platforms``), resolved by Spark's Ivy into ``DQENGINE_IVY_DIR`` (the Makefile points
-  it at ``.ivy2/`` in the repo, so reruns resolve from the cache). ``DQENGINE_JARS`` (a comma list
-  of jar paths) replaces resolution entirely for air-gapped sites.
+* Locally, a session is built with the Delta and Deequ jars of the installed Spark line
+  (``dqengine.platforms``). ``python -m dqengine.spark.jars`` (run by ``make setup``) resolves them
+  once with Spark's Ivy and writes a manifest of the jar files beside them; every later session
+  loads exactly those files, with no Ivy resolution and no network, from wherever the process is
+  started. The Ivy directory is ``DQENGINE_IVY_DIR``, else the ``.ivy2/`` of the source checkout
+  the package runs from (an editable install), else Spark's default ``~/.ivy2``.
+  ``DQENGINE_JARS`` (a comma list of jar paths) replaces all of this for air-gapped sites.
+* Nothing a JVM we launch prints reaches stdout: the JVM gets our stderr as its stdout, so the
+  engine's own output (``dqengine gate`` prints just the version) stays clean for shell pipelines.
 * Spark Connect is refused up front: Deequ runs in the driver JVM, which a Connect client lacks.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from dqengine.errors import MissingJarsError, UnsupportedPlatformError
@@ -21,7 +29,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = ["get_spark", "ensure_classic_session", "ensure_jvm_libraries", "spark_submit_hint",
-           "local_session_conf"]
+           "local_session_conf", "ivy_dir", "manifest_path", "manifest_jars"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +76,31 @@ def ensure_jvm_libraries(spark: "SparkSession") -> None:
         )
 
 
+def ivy_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the jars are resolved to and looked for (see the module docstring)."""
+    env = os.environ if environ is None else environ
+    if env.get("DQENGINE_IVY_DIR"):
+        return Path(env["DQENGINE_IVY_DIR"])
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "setup.py").is_file() and (checkout / ".ivy2").is_dir():
+        return checkout / ".ivy2"
+    return Path.home() / ".ivy2"
+
+
+def manifest_path(ivy: Path, platform: Platform) -> Path:
+    """The list of jar files resolved for one Spark line, written by ``dqengine.spark.jars``."""
+    return ivy / f"dqengine-jars-spark-{platform.spark}.txt"
+
+
+def manifest_jars(ivy: Path, platform: Platform) -> list[str] | None:
+    """The resolved jars, or None when they were never resolved here or a file has gone."""
+    try:
+        jars = [line.strip() for line in manifest_path(ivy, platform).read_text().splitlines() if line.strip()]
+    except OSError:
+        return None
+    return jars if jars and all(os.path.isfile(j) for j in jars) else None
+
+
 def local_session_conf(platform: Platform, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The configuration dqengine adds when it builds a session itself."""
     env = os.environ if environ is None else environ
@@ -77,14 +110,32 @@ def local_session_conf(platform: Platform, environ: Mapping[str, str] | None = N
         "spark.ui.showConsoleProgress": "false",
     }
     jars = env.get("DQENGINE_JARS")
-    if jars:
-        conf["spark.jars"] = jars
-    else:
+    ivy = ivy_dir(env)
+    resolved = None if jars else manifest_jars(ivy, platform)
+    if jars or resolved:
+        conf["spark.jars"] = jars or ",".join(resolved or ())
+    else:  # first use on this machine: Spark's Ivy resolves (network) into the Ivy directory
         conf["spark.jars.packages"] = ",".join(platform.packages)
         conf["spark.jars.excludes"] = ",".join(platform.excludes)
-        if env.get("DQENGINE_IVY_DIR"):
-            conf["spark.jars.ivy"] = env["DQENGINE_IVY_DIR"]
+        conf["spark.jars.ivy"] = str(ivy)
     return conf
+
+
+@contextlib.contextmanager
+def _jvm_stdout_to_stderr():
+    """While the JVM is launched, file descriptor 1 is stderr: the child keeps it as its stdout."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no usable stdout (a closed or odd stream): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def get_spark(app_name: str = "dqengine", master: str | None = None,
@@ -118,7 +169,8 @@ def get_spark(app_name: str = "dqengine", master: str | None = None,
                                  "org.apache.spark.sql.delta.catalog.DeltaCatalog")
     for key, value in (extra_conf or {}).items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    with contextlib.nullcontext() if launched_by_submit else _jvm_stdout_to_stderr():
+        spark = builder.getOrCreate()
     ensure_classic_session(spark)
     ensure_jvm_libraries(spark)
     return spark
