@@ -1,12 +1,19 @@
 """``dqengine`` command line; the same behaviour from ``jobs/*.py`` under spark-submit.
 
 Exit codes: 0 passed / certified / valid; 1 an error-severity check failed or the gate refused;
-2 bad suite, arguments, dataset or column (nothing recorded); 3 runtime failure.
+2 bad suite, arguments, dataset or column (nothing recorded); 3 runtime failure; 130 / 143
+interrupted by SIGINT (Ctrl-C) / SIGTERM (nothing recorded).
+
+stdout carries only the engine's own output (the run summary; the gate's version), so that
+``VERSION=$(dqengine gate ...)`` captures exactly the version: logs, the JVM's and Ivy's chatter
+go to stderr.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 from typing import Sequence
 
@@ -18,6 +25,7 @@ from dqengine.errors import (
     EXIT_RUNTIME,
     ConfigError,
     DQEngineError,
+    RecordingError,
     first_line,
 )
 
@@ -29,7 +37,7 @@ logger = logging.getLogger("dqengine")
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors are config errors: exit 2, one line
         self.print_usage(sys.stderr)
-        raise ConfigError(f"{self.prog}: {message}")
+        raise ConfigError(f"{self.prog}: {message}")  # "dqengine run: ..." names the command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,8 +94,42 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _quiet_unless_verbose(spark: object, args: argparse.Namespace) -> None:
+    """Spark's warnings go to stderr; without -v only its errors do."""
+    if not args.verbose:
+        spark.sparkContext.setLogLevel("ERROR")  # type: ignore[attr-defined]
+
+
+def _stop_on_signals() -> None:
+    """SIGINT (Ctrl-C) and SIGTERM stop a run at once: ``interrupted``, exit 128+signal, nothing
+    recorded. The handler ends the JVM we launched and leaves without unwinding: a Deequ pass
+    would otherwise go on until its Spark jobs end, and a cancelled pass comes back as failed
+    metrics that must not be recorded. A run is one Delta commit, so stopping anywhere, even
+    during the commit, leaves the whole run or nothing of it. Installed again after the session
+    starts, because pyspark installs its own SIGINT handler then."""
+
+    def handler(signum: int, frame: object) -> None:
+        print("interrupted", file=sys.stderr, flush=True)
+        try:
+            from pyspark import SparkContext
+
+            process = getattr(SparkContext._gateway, "proc", None)  # None under spark-submit
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except Exception:
+                    process.kill()
+        finally:
+            os._exit(128 + signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+
+
 def _run(args: argparse.Namespace) -> int:
     from dqengine.checks import load_suite
+    from dqengine.databricks import publish_task_values
     from dqengine.report import format_run
     from dqengine.results import RunStatus
     from dqengine.spark.runner import run_suite
@@ -97,9 +139,17 @@ def _run(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)  # before Spark starts
     location = resolve_location(args.metrics)
     spark = get_spark(f"dqengine:{suite.name}")
-    run = run_suite(spark, suite, version=args.dataset_version, metrics=location, run_id=args.run_id)
+    _quiet_unless_verbose(spark, args)
+    _stop_on_signals()
+    try:
+        run = run_suite(spark, suite, version=args.dataset_version, metrics=location, run_id=args.run_id)
+    except RecordingError as exc:  # computed, not recorded: the summary first, then why
+        print(format_run(exc.run))
+        print(f"dqengine: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
     print(format_run(run))
-    print(f"recorded in {location}")
+    print(f"recorded in {run.extra.get('metrics_location', location)}")
+    publish_task_values(spark, run)
     if run.status is RunStatus.ERROR:
         return EXIT_RUNTIME
     return EXIT_OK if run.status.certifies else EXIT_CHECKS_FAILED
@@ -114,6 +164,8 @@ def _gate(args: argparse.Namespace) -> int:
     suite = load_suite(args.suite)
     location = resolve_location(args.metrics)
     spark = get_spark(f"dqengine-gate:{suite.name}")
+    _quiet_unless_verbose(spark, args)
+    _stop_on_signals()
     decision = decide(spark, suite, version=args.dataset_version, metrics=location)
     if decision.certified:
         # The reason first, the version last: spark-submit merges a Python job's stderr into its
@@ -138,11 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except ConfigError as exc:
-        print(f"dqengine: {exc}", file=sys.stderr)
+        print(str(exc) if str(exc).startswith("dqengine") else f"dqengine: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler = {"validate": _validate, "run": _run, "gate": _gate, "schema": _schema}[args.command]
     try:

@@ -19,6 +19,7 @@ __all__ = [
     "UnsupportedPlatformError",
     "MissingJarsError",
     "MetricsStoreError",
+    "RecordingError",
     "GateBlocked",
     "first_line",
 ]
@@ -86,13 +87,48 @@ class MetricsStoreError(DQEngineError):
     exit_code = EXIT_RUNTIME
 
 
+class RecordingError(MetricsStoreError):
+    """The run was computed but could not be recorded; ``run`` holds what was computed."""
+
+    def __init__(self, message: str, run: object):
+        super().__init__(message)
+        self.run = run
+
+
 class GateBlocked(DQEngineError):
     """The gate refuses to certify: the reason says which check is missing or failed."""
 
     exit_code = EXIT_CHECKS_FAILED
 
 
+#: What Py4J says instead of the cause: "An error occurred while calling o64.run."
+_PY4J_WRAPPER = "An error occurred while calling"
+
+
+def _java_cause(exc: BaseException) -> str | None:
+    """The innermost Java cause's first line, for an exception that wraps a Java one."""
+    throwable = getattr(exc, "java_exception", None)
+    if throwable is None:
+        return None
+    try:
+        while throwable.getCause() is not None and throwable.getCause() is not throwable:
+            throwable = throwable.getCause()
+        text = throwable.getMessage() or throwable.getClass().getName()
+    except Exception:  # the JVM is gone (killed, shut down): fall back to the Python text
+        return None
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    return lines[0] if lines else None
+
+
 def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (Spark's run to pages), or its type name."""
-    lines = str(exc).strip().splitlines()
-    return lines[0].strip() if lines else type(exc).__name__
+    """The first line of an exception's message (Spark's run to pages), or its type name.
+
+    For an error raised in the JVM this is the innermost cause's first line (e.g. Delta's
+    ``[DELTA_CANNOT_CREATE_LOG_PATH] ...``), never Py4J's wrapper sentence.
+    """
+    cause = _java_cause(exc)
+    if cause:
+        return cause
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith((_PY4J_WRAPPER, "Traceback"))] or lines
+    return lines[0].removeprefix(": ") if lines else type(exc).__name__

@@ -103,6 +103,15 @@ class RunResult:
     metrics: tuple[MetricRecord, ...] = ()
     message: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+    #: Rows of the version before the suite's ``where``, counted when the filter matched none.
+    unfiltered_row_count: int | None = None
+
+    @property
+    def headline_note(self) -> str:
+        """What the headline must say besides the status: a ``where`` that matched nothing."""
+        if self.unfiltered_row_count is not None and self.row_count == 0:
+            return f"where matched 0 of {self.unfiltered_row_count} rows"
+        return ""
 
 
 def run_status(results: tuple[ConstraintResult, ...] | list[ConstraintResult]) -> RunStatus:

@@ -18,6 +18,9 @@ def spark(tmp_path_factory):
     from dqengine.spark.session import get_spark
 
     warehouse = tmp_path_factory.mktemp("warehouse")
+    metastore = tmp_path_factory.mktemp("metastore")
+    # A persistent (Derby) metastore, as on a real cluster: the engine refuses schema locations
+    # in Spark's in-memory catalog, whose tables the next process would not see.
     session = get_spark(
         "dqengine-tests",
         master="local[2]",
@@ -29,11 +32,21 @@ def spark(tmp_path_factory):
             "spark.sql.session.timeZone": "UTC",
             "spark.databricks.delta.snapshotPartitions": "2",
             "spark.sql.sources.parallelPartitionDiscovery.parallelism": "2",
+            "spark.sql.catalogImplementation": "hive",
+            "spark.hadoop.javax.jdo.option.ConnectionURL":
+                f"jdbc:derby:;databaseName={metastore}/metastore_db;create=true",
+            "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore}",
         },
     )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "multiprocess: starts more JVMs or real dqengine processes (spark-submit, a "
+                   "cluster, signals); `make test-quick` leaves them out")
 
 
 @pytest.fixture

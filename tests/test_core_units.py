@@ -94,7 +94,7 @@ def test_maven_fallback_fetches_deequ_without_its_dependencies():
 
 @pytest.mark.parametrize(
     "text, kind, value",
-    [("main.quality", "schema", "main.quality"), ("quality", "schema", "quality"),
+    [("main.quality", "schema", "main.quality"), ("quality", "word", "quality"),
      ("/data/dq", "path", "/data/dq"), ("s3://bucket/dq/", "path", "s3://bucket/dq"),
      ("dbfs:/dq", "path", "dbfs:/dq")],
     ids=["catalog-schema", "schema", "abs-path", "s3", "dbfs"],

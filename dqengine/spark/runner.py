@@ -5,9 +5,13 @@ Failure policy:
 * anything wrong with the suite or the dataset (missing table, version, column; bad expression) is
   found before any metric is computed and raised as ``ConfigError``/``DatasetError``: nothing is
   recorded (exit 2);
+* the metrics location is created (or checked) before any metric is computed, so an unwritable
+  location fails in seconds, not after the scan;
 * a failure while computing (Spark, Deequ) is recorded as a run with status ERROR and every
   constraint ERROR with the reason, when the metrics tables can still be written (exit 3);
-* one metric failing (a wrong column type, say) fails only the constraints that need it.
+* one metric failing (a wrong column type, say) fails only the constraints that need it;
+* a run that was computed but could not be recorded raises ``RecordingError`` carrying the run,
+  so that its summary can still be shown.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING, Mapping
 from dqengine._version import __version__
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.checks.suite import ConstraintSpec, Suite
-from dqengine.errors import ConfigError, first_line
+from dqengine.errors import ConfigError, RecordingError, first_line
 from dqengine.planner import ROW_COUNT, plan_suite
 from dqengine.platforms import platform_for
 from dqengine.results import ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, run_status
@@ -103,11 +107,13 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     location = metrics if isinstance(metrics, MetricsLocation) else resolve_location(metrics)
     started = datetime.now(timezone.utc)
 
+    store = MetricsStore(spark, location) if record else None  # checks the location first
     pinned: PinnedDataset = pin_dataset(spark, suite, version)
-    store = MetricsStore(spark, location) if record else None
     has_history = store is not None and store.has_runs(suite.name, pinned.identity)
     dropped = preflight(spark, suite, pinned, tolerate_missing=has_history)
     plan = plan_suite(suite, skip=dropped)
+    if store is not None:
+        store.ensure_writable()  # before the scan: a location we cannot write fails in seconds
 
     status: RunStatus
     message = ""
@@ -137,14 +143,28 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
                    + (f"; blocking: {', '.join(f'{r.check}/{r.label}' for r in failed if r.blocking)}"
                       if any(r.blocking for r in failed) else ""))
 
+    unfiltered = _unfiltered_rows(spark, suite, pinned.version) if suite.dataset.where and row_count == 0 else None
     run = RunResult(
         run_id=run_id, suite=suite.name, suite_fingerprint=suite.fingerprint,
         dataset=dataset_identity(suite.dataset), dataset_version=pinned.version,
         started_at=started, finished_at=datetime.now(timezone.utc), status=status,
         row_count=row_count, engine_version=__version__, spark_version=spark.version,
         deequ_version=deequ_version(spark), constraints=results, metrics=metric_records,
-        message=message, extra={"dataset_filter": suite.dataset.where or ""},
+        message=message, extra={"dataset_filter": suite.dataset.where or "",
+                                "metrics_location": str(store.location) if store is not None else ""},
+        unfiltered_row_count=unfiltered,
     )
     if store is not None:
-        store.write(run)
+        try:
+            store.write(run)
+        except Exception as exc:
+            raise RecordingError(f"{first_line(exc)}", run) from exc
     return run
+
+
+def _unfiltered_rows(spark: "SparkSession", suite: Suite, version: int) -> int:
+    """Rows of the version before the suite's ``where``; Delta answers a count from its log."""
+    reader = spark.read.format("delta").option("versionAsOf", version)
+    model = suite.dataset
+    df = reader.table(model.table) if model.table is not None else reader.load(dataset_identity(model))
+    return df.count()

@@ -27,7 +27,8 @@ from dqengine.results import RunResult
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "register_views", "DEFAULT_LOCATION"]
+__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "settle_location", "register_views",
+           "run_predicate", "DEFAULT_LOCATION"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,10 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class MetricsLocation:
-    """``path`` (a directory holding the ``dq_records`` Delta table) or ``schema`` (a metastore prefix)."""
+    """Where the metrics live: ``path`` (a directory holding the ``dq_records`` Delta table),
+    ``schema`` (a metastore ``schema`` or ``catalog.schema``), or ``word`` (a bare name such as
+    ``quality``, settled by :func:`settle_location` once a session is there: the schema of that
+    name if one exists, else the directory ``./quality``)."""
 
     kind: str
     value: str
@@ -52,9 +56,10 @@ class MetricsLocation:
     def parse(cls, text: str) -> "MetricsLocation":
         text = text.strip()
         if not text:
-            raise ConfigError("--metrics: empty location; give a directory or a catalog.schema prefix")
+            raise ConfigError("--metrics: empty location; give a directory (./dq_metrics) or a "
+                              "catalog.schema, or leave --metrics out for $DQENGINE_METRICS or ./dq_metrics")
         if _METASTORE_PREFIX.match(text) and not text.startswith("."):
-            return cls("schema", text)
+            return cls("schema" if "." in text else "word", text)
         if "://" in text or text.startswith("dbfs:"):
             return cls("path", text.rstrip("/"))
         return cls("path", os.path.abspath(text))
@@ -62,6 +67,8 @@ class MetricsLocation:
     def table(self, name: str) -> str:
         if self.kind == "schema":
             return f"{self.value}.{name}"
+        if self.kind == "word":
+            raise AssertionError("settle_location() decides what a bare word is before any table is named")
         return "delta.`" + f"{self.value}/{name}".replace("`", "``") + "`"
 
     def __str__(self) -> str:
@@ -69,8 +76,71 @@ class MetricsLocation:
 
 
 def resolve_location(cli_value: str | None) -> MetricsLocation:
-    """``--metrics``, else ``DQENGINE_METRICS``, else ``./dq_metrics``."""
-    return MetricsLocation.parse(cli_value or os.environ.get("DQENGINE_METRICS") or DEFAULT_LOCATION)
+    """``--metrics``, else ``DQENGINE_METRICS``, else ``./dq_metrics``. ``--metrics ""`` is an error."""
+    if cli_value is not None:
+        return MetricsLocation.parse(cli_value)
+    return MetricsLocation.parse(os.environ.get("DQENGINE_METRICS") or DEFAULT_LOCATION)
+
+
+def _delta_table_around(path: str) -> str | None:
+    """The Delta table that ``path`` is, or lies inside of (local paths only), else None."""
+    if "://" in path or path.startswith("dbfs:"):
+        return None
+    current = os.path.abspath(path)
+    while True:
+        if os.path.isdir(os.path.join(current, "_delta_log")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def settle_location(spark: "SparkSession", location: MetricsLocation) -> MetricsLocation:
+    """Check a location against the session before anything is computed or written.
+
+    A schema must exist in a catalog this session has, and in a metastore that outlives the
+    process: in Spark's in-memory catalog (no Hive support, no Unity Catalog) the next process,
+    the gate's, would not find the tables. A directory must not be, or lie in, a Delta data table.
+    """
+    if location.kind == "word":
+        if spark.catalog.databaseExists(location.value):
+            location = MetricsLocation("schema", location.value)
+        else:
+            location = MetricsLocation("path", os.path.abspath(location.value))
+    if location.kind == "schema":
+        _check_schema(spark, location.value)
+        return location
+    table = _delta_table_around(location.value)
+    if table is None or table == f"{location.value}/{ms.RECORDS}":
+        return location
+    if table != location.value:
+        raise ConfigError(f"--metrics {location.value} lies inside the Delta table {table}; "
+                          "give the metrics a directory of their own (e.g. ./dq_metrics)")
+    if os.path.basename(table) == ms.RECORDS:
+        raise ConfigError(f"--metrics {location.value} is the metrics table itself; give the directory "
+                          f"that holds it ({os.path.dirname(table)})")
+    raise ConfigError(f"--metrics {location.value} is a Delta data table, not a metrics location; give "
+                      "the metrics a directory of their own (e.g. ./dq_metrics)")
+
+
+def _check_schema(spark: "SparkSession", name: str) -> None:
+    parts = name.split(".")
+    catalogs = [c.name for c in spark.catalog.listCatalogs()]
+    if len(parts) == 2 and parts[0] not in catalogs and parts[0] != "spark_catalog":
+        raise ConfigError(
+            f"--metrics {name}: this Spark session has no catalog '{parts[0]}' (catalogs: "
+            f"{', '.join(catalogs)}); a catalog.schema name needs Unity Catalog (a Databricks UC "
+            "cluster); here give a schema name or a directory")
+    in_session_catalog = len(parts) == 1 or parts[0] == "spark_catalog"
+    if in_session_catalog and spark.conf.get("spark.sql.catalogImplementation", "in-memory") == "in-memory":
+        raise ConfigError(
+            f"--metrics {name}: this session's metastore is in memory (no Hive support, no Unity "
+            "Catalog), so tables created there vanish with the process and the gate would not find "
+            "them; give a directory (e.g. ./dq_metrics) or use a session with a persistent metastore")
+    if not spark.catalog.databaseExists(name):
+        raise ConfigError(f"--metrics {name}: schema '{name}' does not exist; create it "
+                          f"(CREATE SCHEMA {name}) or give a directory")
 
 
 #: Another job is creating the same table right now: its first commit is not there yet.
@@ -96,11 +166,17 @@ def with_retries(action: Callable[[], T], what: str, attempts: int = 10, base_de
     raise AssertionError("unreachable")
 
 
+def run_predicate(run_id: str, suite: str, dataset: str) -> str:
+    """SQL that selects one run's rows: a run id alone may be shared by several suites of a job."""
+    return (f"run_id = {sql_literal(run_id)} AND suite = {sql_literal(suite)} "
+            f"AND dataset = {sql_literal(dataset)}")
+
+
 class MetricsStore:
     def __init__(self, spark: "SparkSession", location: MetricsLocation):
         self.spark = spark
-        self.location = location
-        self.records_table = location.table(ms.RECORDS)
+        self.location = settle_location(spark, location)
+        self.records_table = self.location.table(ms.RECORDS)
         self._ready = False
 
     # -- layout ----------------------------------------------------------------------------------
@@ -159,6 +235,17 @@ class MetricsStore:
             self._ensure_views()
         self._ready = True
 
+    def ensure_writable(self) -> None:
+        """Create the table if need be and, for a local directory, check that we may write it."""
+        self.ensure_tables()
+        if self.location.kind != "path" or "://" in self.location.value or self.location.value.startswith("dbfs:"):
+            return  # object stores and metastores say so only when written; the write reports it
+        log = os.path.join(self.location.value, ms.RECORDS, "_delta_log")
+        if not os.access(log, os.W_OK | os.X_OK):
+            raise MetricsStoreError(f"cannot write metrics table {self.records_table}: {log} is not "
+                                    "writable by this user; fix its permissions or give --metrics "
+                                    "another directory")
+
     def _ensure_views(self) -> None:
         for table in ms.TABLES:
             view = self.location.table(table)
@@ -189,8 +276,9 @@ class MetricsStore:
         self.spark.createDataFrame(ms.records(run), ms.stored_schema_string()).coalesce(1) \
             .createOrReplaceTempView(view)
         # One commit that deletes this run's old rows and inserts the new ones. (The DataFrame
-        # writers' overwrite-by-filter is refused for catalog tables in Delta 3.x.)
-        statement = (f"INSERT INTO {self.records_table} REPLACE WHERE run_id = {sql_literal(run.run_id)} "
+        # writers' overwrite-by-filter is refused for catalog tables in Delta 3.x.) A run is known
+        # by (run_id, suite, dataset): a scheduler's run id is shared by every suite of its job.
+        statement = (f"INSERT INTO {self.records_table} REPLACE WHERE {run_predicate(run.run_id, run.suite, run.dataset)} "
                      f"SELECT * FROM {view}")
         try:
             with_retries(lambda: self.spark.sql(statement), f"write run {run.run_id}")
