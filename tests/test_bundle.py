@@ -58,7 +58,42 @@ def test_train_task_script_accepts_its_parameters():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     args = module.build_parser().parse_args(_substitute(task["parameters"]))
-    assert args.version is None and args.out == "/tmp/model.txt"
+    assert args.version == 12345 and args.out == "/tmp/model.txt"
+
+
+@pytest.mark.parametrize("task", ["gate", "train"])
+def test_gate_and_train_use_the_version_the_quality_task_verified(task):
+    body = TASKS[task].get("python_wheel_task") or TASKS[task]["spark_python_task"]
+    params = body["parameters"]
+    assert params[params.index("--version") + 1] == "{{tasks.quality.values.dataset_version}}"
+
+
+def test_run_publishes_the_verified_version_as_a_task_value(monkeypatch):
+    """On a Databricks job task, `run` sets the task values the bundle's later tasks read."""
+    import sys
+    import types
+
+    from dqengine.databricks import TASK_VALUE_KEYS, publish_task_values
+    from dqengine.results import RunResult, RunStatus
+
+    published = {}
+    task_values = types.SimpleNamespace(set=lambda key, value: published.__setitem__(key, value))
+    runtime = types.ModuleType("databricks.sdk.runtime")
+    runtime.dbutils = types.SimpleNamespace(jobs=types.SimpleNamespace(taskValues=task_values))
+    for name in ("databricks", "databricks.sdk"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    monkeypatch.setitem(sys.modules, "databricks.sdk.runtime", runtime)
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    run = RunResult("r-1", "s", "f", "/d", 7, now, now, RunStatus.PASSED, 3, "0", "3.5", "2.1")
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    assert publish_task_values(None, run) is False and published == {}  # not on Databricks
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "15.4")
+    assert publish_task_values(None, run) is True
+    assert published == {"dataset_version": 7, "run_id": "r-1"} and set(published) == set(TASK_VALUE_KEYS)
+    # the key the bundle's tasks read is the one published
+    assert "{{tasks.quality.values.dataset_version}}" in (REPO / "databricks.yml").read_text()
 
 
 def test_cluster_runs_the_engines_platform():
