@@ -5,6 +5,13 @@ Deequ's ``AnalysisRunBuilder``: Deequ fuses scan-shareable analyzers into one pa
 and groups the frequency-based ones by column set. We read Deequ's metric map ourselves rather
 than pydeequ's ``successMetricsAsDataFrame``, which drops failed metrics: a metric that could not
 be computed must surface as an ERROR with its reason.
+
+Deequ fuses the scan-shareable analyzers into one Spark aggregation, so one analyzer that fails
+at Spark analysis or execution time fails the whole pass: every analyzer in it reports that
+error. The analyzers of a failed pass are then recomputed in halves (group testing), so only the
+ones that fail on their own stay failed; with one bad analyzer among n that costs about
+2·log2(n) extra passes, and nothing when no pass fails; at worst (every analyzer fails on its own,
+e.g. data files vacuumed after the version was pinned) 2n-2 passes, each failing fast.
 """
 from __future__ import annotations
 
@@ -104,7 +111,14 @@ def _failure(throwable: Any) -> tuple[str, bool]:
     return _first_line(innermost.getMessage() or throwable.getMessage()), False
 
 
-def _records(metric: Any) -> tuple[MetricRecord, ...]:
+def _plain_instance(instance: str, spec: AnalyzerSpec) -> str:
+    """Deequ's instance names the columns as we passed them (quoted): record the plain names."""
+    if spec.columns and instance == ",".join(_column(c) for c in spec.columns):
+        return ",".join(spec.columns)
+    return instance
+
+
+def _records(metric: Any, spec: AnalyzerSpec) -> tuple[MetricRecord, ...]:
     flat = metric.flatten()
     out = []
     for i in range(flat.size()):
@@ -112,25 +126,22 @@ def _records(metric: Any) -> tuple[MetricRecord, ...]:
         value_try = m.value()
         value = float(value_try.get()) if value_try.isSuccess() else None
         error = None if value_try.isSuccess() else _first_line(value_try.failed().get().getMessage())
-        out.append(MetricRecord(entity=m.entity().toString(), instance=m.instance(), name=m.name(),
-                                value=value, error=error))
+        out.append(MetricRecord(entity=m.entity().toString(), instance=_plain_instance(m.instance(), spec),
+                                name=m.name(), value=value, error=error))
     return tuple(out)
 
 
-def compute_metrics(df: "DataFrame", specs: Iterable[AnalyzerSpec]) -> dict[AnalyzerSpec, AnalyzerOutput]:
-    """Run every analyzer in one Deequ analysis; one ``AnalyzerOutput`` per distinct spec."""
-    spark = df.sparkSession
-    jvm = spark._jvm
-    pa = _pydeequ_analyzers(spark.version)
-    factories = _factories(pa, jvm)
-    unique = list(dict.fromkeys(specs))
+def _analysis(df: "DataFrame", specs: list[AnalyzerSpec]) -> dict[AnalyzerSpec, AnalyzerOutput]:
+    """One Deequ analysis run over ``specs``: Deequ fuses them into as few passes as it can."""
+    jvm = df.sparkSession._jvm
+    factories = _factories(_pydeequ_analyzers(df.sparkSession.version), jvm)
     builder = jvm.com.amazon.deequ.analyzers.runners.AnalysisRunBuilder(df._jdf)
     jvm_analyzers = {}
-    for spec in unique:
+    for spec in specs:
         jvm_analyzer = factories[spec.kind](spec)
         jvm_analyzers[spec] = jvm_analyzer
         builder.addAnalyzer(jvm_analyzer)
-    logger.info("running %d Deequ analyzers in one analysis", len(unique))
+    logger.info("running %d Deequ analyzers in one analysis", len(specs))
     metric_map = builder.run().metricMap()
     outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
     for spec, jvm_analyzer in jvm_analyzers.items():
@@ -141,13 +152,45 @@ def compute_metrics(df: "DataFrame", specs: Iterable[AnalyzerSpec]) -> dict[Anal
         metric = found.get()
         value_try = metric.value()
         if value_try.isSuccess():
-            outputs[spec] = AnalyzerOutput(records=_records(metric))
+            outputs[spec] = AnalyzerOutput(records=_records(metric, spec))
         else:
             message, undefined = _failure(value_try.failed().get())
             outputs[spec] = AnalyzerOutput(
-                records=(MetricRecord(metric.entity().toString(), metric.instance(), metric.name(),
-                                      None, message),),
+                records=(MetricRecord(metric.entity().toString(), _plain_instance(metric.instance(), spec),
+                                      metric.name(), None, message),),
                 error=None if undefined else message,
                 undefined=undefined,
             )
+    return outputs
+
+
+def _failed(outputs: dict[AnalyzerSpec, AnalyzerOutput], specs: list[AnalyzerSpec]) -> list[AnalyzerSpec]:
+    return [s for s in specs if outputs[s].error is not None]
+
+
+def _isolate(df: "DataFrame", specs: list[AnalyzerSpec]) -> dict[AnalyzerSpec, AnalyzerOutput]:
+    """Recompute analyzers that failed together, in halves, until each failure stands alone."""
+    outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
+    half = len(specs) // 2
+    for part in (specs[:half], specs[half:]):
+        found = _analysis(df, part)
+        outputs.update(found)
+        still = _failed(found, part)
+        if len(still) > 1:
+            outputs.update(_isolate(df, still))
+    return outputs
+
+
+def compute_metrics(df: "DataFrame", specs: Iterable[AnalyzerSpec]) -> dict[AnalyzerSpec, AnalyzerOutput]:
+    """Every analyzer's metrics; one ``AnalyzerOutput`` per distinct spec.
+
+    All of them in one Deequ analysis; if several fail, they are recomputed apart (see the module
+    docstring) so that a constraint Spark cannot compute does not take the others down with it.
+    """
+    unique = list(dict.fromkeys(specs))
+    outputs = _analysis(df, unique)
+    failed = _failed(outputs, unique)
+    if len(failed) > 1:
+        logger.info("%d analyzers failed together; recomputing them apart", len(failed))
+        outputs.update(_isolate(df, failed))
     return outputs
