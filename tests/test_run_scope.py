@@ -1,0 +1,54 @@
+"""A run is (run_id, suite, dataset): a Databricks job runs several suites under one {{job.run_id}}."""
+from __future__ import annotations
+
+from helpers import read_view
+
+from dqengine.checks import parse_suite
+from dqengine.spark.gate import decide
+from dqengine.spark.runner import run_suite
+
+
+def _suite(name: str, path: str, constraint: str):
+    return parse_suite(f"""
+suite: {name}
+dataset: {{path: '{path}'}}
+checks:
+  - name: c
+    constraints:
+      - {constraint}
+""", f"{name}.yml")
+
+
+def test_suites_sharing_a_job_run_id_keep_each_others_rows(spark, delta_table, tmp_path):
+    readings = delta_table([(1, 1.0), (2, 2.0)], "id BIGINT, `Solar.R` DOUBLE", name="readings")
+    heats = delta_table([(7,)], "heat_id BIGINT", name="heats")
+    metrics = str(tmp_path / "m")
+    job_run = "job-run-4242"
+    first = _suite("readings_keys", readings, "is_unique: id")
+    second = _suite("readings_physics", readings, "completeness: {column: Solar.R, must_be_at_least: 1}")
+    third = _suite("heats_keys", heats, "is_unique: heat_id")
+    for suite in (first, second, third):
+        run_suite(spark, suite, metrics=metrics, run_id=job_run)
+    run_suite(spark, first, metrics=metrics, run_id=job_run)  # a retry of one task replaces only its own rows
+
+    runs = read_view(spark, metrics, "dq_runs").where(f"run_id = '{job_run}'")
+    assert sorted((r.suite, r.status) for r in runs.collect()) == [
+        ("heats_keys", "PASSED"), ("readings_keys", "PASSED"), ("readings_physics", "PASSED")]
+    checks = read_view(spark, metrics, "dq_check_results").where(f"run_id = '{job_run}'")
+    assert checks.count() == 3
+    for suite in (first, second, third):
+        decision = decide(spark, suite, metrics=metrics)
+        assert decision.certified, decision.reason
+
+
+def test_column_names_are_recorded_plainly(spark, delta_table, tmp_path):
+    data = delta_table([(1.0, 2.0), (None, 3.0)], "`Solar.R` DOUBLE, `vent_temp.°C` DOUBLE", name="odd")
+    suite = _suite("odd", data, "completeness: {column: Solar.R, must_be_at_least: 0.5}")
+    suite2 = _suite("odd2", data, "uniqueness: {columns: [Solar.R, vent_temp.°C], must_be: 1}")
+    metrics = str(tmp_path / "m")
+    run_suite(spark, suite, metrics=metrics)
+    run_suite(spark, suite2, metrics=metrics)
+    instances = {(r.name, r.instance) for r in read_view(spark, metrics, "dq_metrics").collect()}
+    assert ("Completeness", "Solar.R") in instances
+    assert ("Uniqueness", "Solar.R,vent_temp.°C") in instances
+    assert not [i for _, i in instances if "`" in i]
