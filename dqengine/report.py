@@ -22,9 +22,9 @@ def _metric(value: float | None) -> str:
 
 
 def format_run(run: RunResult) -> str:
-    header = ("check", "sev", "constraint", "status", "metric", "threshold")
+    header = ("check", "severity", "constraint", "status", "metric", "threshold")
     rows = [
-        (r.check, r.severity[:4], r.label, _MARK[r.status], _metric(r.metric_value), r.threshold)
+        (r.check, r.severity, r.label, _MARK[r.status], _metric(r.metric_value), r.threshold)
         for r in run.constraints
     ]
     widths = [min(max(len(str(x)) for x in col), 48) for col in zip(header, *rows)]

@@ -130,7 +130,9 @@ def judge(label: str, metric_name: str, output: AnalyzerOutput, threshold: Thres
         return Outcome(ConstraintStatus.NOT_EVALUATED, metric_name, None,
                        f"{label} is NaN (the column holds NaN values)")
     if threshold.holds(value):
-        return Outcome(ConstraintStatus.PASSED, metric_name, value, f"{label} = {_fmt(value)}, {threshold}")
+        # "is_unique(x) = 1" says it all; "= 1, == 1" would only repeat the value
+        shown = f"{label} = {_fmt(value)}" if threshold.op == "==" else f"{label} = {_fmt(value)}, {threshold}"
+        return Outcome(ConstraintStatus.PASSED, metric_name, value, shown)
     return Outcome(ConstraintStatus.FAILED, metric_name, value,
                    f"{label} = {_fmt(value)}, expected {threshold}")
 
