@@ -24,6 +24,7 @@ from pydantic import (
 __all__ = [
     "StrictModel",
     "Name",
+    "NAME_PATTERN",
     "ColumnName",
     "SqlText",
     "DatasetModel",
@@ -37,11 +38,15 @@ __all__ = [
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Patterns run on Python's ``re``, as in the JSON Schema validator (jsonschema): ``\w`` means
+    # the same Unicode letters and digits to the engine and to the schema test.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, regex_engine="python-re")
 
 
-#: Suite and check names: they become values in the metrics tables and appear in SQL filters.
-Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+#: Suite and check names: they become values in the metrics tables (compared as values, never
+#: spliced into SQL). Any Unicode letter or digit, '_', '.', '-'; a letter or '_' first.
+NAME_PATTERN = r"^[^\W\d][\w.\-]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NAME_PATTERN)]
 #: A top-level column of the dataset; quoted as an identifier before Spark sees it.
 def _no_backtick(name: str) -> str:
     if "`" in name:
