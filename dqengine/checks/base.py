@@ -17,10 +17,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping, Protocol
 
-from dqengine.config.models import StrictModel, Threshold
+from dqengine.config.models import THRESHOLD_KEYS, StrictModel, Threshold, ThresholdFields
 from dqengine.results import ConstraintStatus, MetricRecord, Outcome
 
 __all__ = [
+    "Domain",
     "AnalyzerSpec",
     "AnalyzerOutput",
     "EvalContext",
@@ -29,6 +30,62 @@ __all__ = [
     "sql_literal",
     "judge",
 ]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The values a metric can take, so a threshold that none of them meets is refused at load time."""
+
+    #: how the metric's values read in a message: "a fraction from 0 to 1"
+    what: str
+    low: float = -math.inf
+    high: float = math.inf
+    #: counts and lengths: only whole numbers
+    integral: bool = False
+
+    def _candidate(self, x: float) -> float:
+        """The value of the domain nearest ``x`` (for whole numbers, rounded towards the inside)."""
+        x = min(max(x, self.low), self.high)
+        if self.integral and math.isfinite(x) and not float(x).is_integer():
+            x = float(round(x))
+            if x < self.low:
+                x += 1
+            elif x > self.high:
+                x -= 1
+        return x
+
+    def problem(self, t: Threshold) -> str | None:
+        """Why no value of the domain satisfies ``t`` (with the fix), or None when one does.
+
+        Each case tries the one value that has the best chance (the top for ``>``, the bottom for
+        ``<``...) with ``Threshold.holds`` itself, so "can hold" means exactly what judging does.
+        """
+        lo, hi = _num_text(self.low), _num_text(self.high)
+        if t.op in (">=", ">"):
+            if t.holds(self._candidate(math.inf)):
+                return None
+            return f"use a bound {'of at most' if t.op == '>=' else 'below'} {hi}"
+        if t.op in ("<=", "<"):
+            if t.holds(self._candidate(-math.inf)):
+                return None
+            return f"use a bound {'of at least' if t.op == '<=' else 'above'} {lo}"
+        if t.op == "==":
+            if t.holds(self._candidate(t.value)):
+                return None
+            if self.integral and self.low <= t.value <= self.high:
+                return "use a whole number"
+            return f"use a value from {lo} to {hi}" if math.isfinite(self.high) else f"use a value of {lo} or more"
+        assert t.upper is not None
+        if t.holds(self._candidate(t.value)) or t.holds(self._candidate(t.upper)):
+            return None
+        if self.integral and self.low <= t.upper and t.value <= self.high:
+            return "the range holds no whole number; widen it"
+        span = f"from {lo} to {hi}" if math.isfinite(self.high) else f"of {lo} or more"
+        return f"use a range that includes values {span}"
+
+
+def _num_text(x: float) -> str:
+    return str(int(x)) if math.isfinite(x) and float(x).is_integer() else repr(x)
 
 
 @dataclass(frozen=True)
@@ -151,6 +208,26 @@ class ConstraintDef:
     example: ClassVar[str]
     #: What a bare scalar (``is_complete: id``) or list (``is_primary_key: [a, b]``) stands for.
     shorthand: ClassVar[str | None] = None
+    #: The values the metric can take; a ``must_be*`` threshold outside them is a config error.
+    domain: ClassVar[Domain | None] = None
+
+    def threshold_problem(self, params: Any) -> tuple[str, str] | None:
+        """(threshold key, why it can never hold and the fix), or None.
+
+        Only a threshold the user wrote is judged (fixed constraints have their own, which holds).
+        A threshold that always holds is allowed: it is pointless, not wrong.
+        """
+        if self.domain is None or not isinstance(params, ThresholdFields):
+            return None
+        threshold = params.threshold
+        why = self.domain.problem(threshold)
+        if why is None:
+            return None
+        key = next(k for k in THRESHOLD_KEYS if getattr(params, k) is not None)
+        given = getattr(params, key)
+        shown = (f"[{_num_text(given[0])}, {_num_text(given[1])}]" if isinstance(given, list)
+                 else _num_text(given))
+        return key, f"{shown} can never hold: {self.name} is {self.domain.what}; {why}"
 
     def coerce(self, raw: Any) -> Any:
         if self.shorthand is not None and not isinstance(raw, dict):

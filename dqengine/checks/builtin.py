@@ -19,6 +19,7 @@ from dqengine.checks.base import (
     AnalyzerOutput,
     AnalyzerSpec,
     ConstraintDef,
+    Domain,
     EvalContext,
     judge,
     quote_identifier,
@@ -36,6 +37,11 @@ from dqengine.config.models import (
 from dqengine.results import ConstraintStatus, Outcome
 
 __all__ = ["BUILTIN_CONSTRAINTS"]
+
+_FRACTION = Domain("a fraction from 0 to 1", 0.0, 1.0)
+_COUNT = Domain("a count, a whole number 0 or more", 0.0, integral=True)
+_LENGTH = Domain("a length in characters, a whole number 0 or more", 0.0, integral=True)
+_NON_NEGATIVE = Domain("never negative", 0.0)
 
 _FINITE = Field(allow_inf_nan=False)
 
@@ -392,33 +398,33 @@ class Satisfies(RowPredicate):
 BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     _metric("row_count", "Size", TableThreshold, "completeness",
             "Number of rows (after the dataset's `where`).",
-            "row_count: {must_be_greater_than: 0}"),
+            "row_count: {must_be_greater_than: 0}", domain=_COUNT),
     _metric("column_count", "ColumnCount", TableThreshold, "consistency",
             "Number of columns in the dataset.",
-            "column_count: {must_be: 8}"),
+            "column_count: {must_be: 8}", domain=_COUNT),
     ColumnsExist(),
     _metric("is_complete", "Completeness", ColumnParams, "completeness",
             "No value in the column is null (completeness must be 1).",
             "is_complete: sensor_id", base=FixedMetricConstraint, shorthand="column"),
     _metric("completeness", "Completeness", ColumnThreshold, "completeness",
             "Fraction of non-null values.",
-            "completeness: {column: temperature, must_be_at_least: 0.98}"),
+            "completeness: {column: temperature, must_be_at_least: 0.98}", domain=_FRACTION),
     _metric("is_unique", "Uniqueness", ColumnParams, "uniqueness",
             "Every value occurs exactly once (uniqueness must be 1; nulls are ignored by Deequ).",
             "is_unique: reading_id", base=FixedMetricConstraint, shorthand="column"),
     IsPrimaryKey(),
     _metric("uniqueness", "Uniqueness", ColumnOrColumnsThreshold, "uniqueness",
             "Fraction of rows whose value (or combination of values) occurs exactly once.",
-            "uniqueness: {columns: [sensor_id, ts], must_be_at_least: 0.999}"),
+            "uniqueness: {columns: [sensor_id, ts], must_be_at_least: 0.999}", domain=_FRACTION),
     _metric("distinctness", "Distinctness", ColumnOrColumnsThreshold, "uniqueness",
             "Number of distinct values divided by the number of rows.",
-            "distinctness: {column: heat_id, must_be_less_than: 0.5}"),
+            "distinctness: {column: heat_id, must_be_less_than: 0.5}", domain=_FRACTION),
     _metric("distinct_count", "CountDistinct", ColumnOrColumnsThreshold, "uniqueness",
             "Exact number of distinct values.",
-            "distinct_count: {column: sensor_id, must_be_between: [1, 500]}"),
+            "distinct_count: {column: sensor_id, must_be_between: [1, 500]}", domain=_COUNT),
     _metric("approx_distinct_count", "ApproxCountDistinct", ColumnThreshold, "uniqueness",
             "HyperLogLog estimate of the number of distinct values (cheap on large tables).",
-            "approx_distinct_count: {column: heat_id, must_be_at_least: 10}"),
+            "approx_distinct_count: {column: heat_id, must_be_at_least: 10}", domain=_COUNT),
     _metric("min", "Minimum", ColumnThreshold, "validity",
             "Smallest value of a numeric column.",
             "min: {column: pressure, must_be_at_least: 0}"),
@@ -433,7 +439,7 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
             "sum: {column: energy_kwh, must_be_at_most: 1000000}"),
     _metric("stddev", "StandardDeviation", ColumnThreshold, "distribution",
             "Population standard deviation of a numeric column; 0 on a frozen sensor.",
-            "stddev: {column: temperature, must_be_greater_than: 0}"),
+            "stddev: {column: temperature, must_be_greater_than: 0}", domain=_NON_NEGATIVE),
     _metric("quantile", "ApproxQuantile", QuantileParams, "distribution",
             "Approximate quantile (Greenwald-Khanna, `relative_error` default 0.01).",
             "quantile: {column: temperature, quantile: 0.5, must_be_between: [1450, 1550]}",
@@ -447,16 +453,17 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     Pattern(),
     _metric("min_length", "MinLength", ColumnThreshold, "validity",
             "Shortest string length in the column.",
-            "min_length: {column: sensor_id, must_be_at_least: 5}"),
+            "min_length: {column: sensor_id, must_be_at_least: 5}", domain=_LENGTH),
     _metric("max_length", "MaxLength", ColumnThreshold, "validity",
             "Longest string length in the column.",
-            "max_length: {column: sensor_id, must_be_at_most: 16}"),
+            "max_length: {column: sensor_id, must_be_at_most: 16}", domain=_LENGTH),
     DataType(),
     Satisfies(),
     _metric("correlation", "Correlation", CorrelationParams, "distribution",
             "Pearson correlation of two numeric columns.",
-            "correlation: {columns: [temperature, pressure], must_be_less_than: 0.95}"),
+            "correlation: {columns: [temperature, pressure], must_be_less_than: 0.95}",
+            domain=Domain("a number from -1 to 1", -1.0, 1.0)),
     _metric("entropy", "Entropy", ColumnThreshold, "distribution",
             "Entropy of the value distribution; 0 when every row has the same value.",
-            "entropy: {column: status, must_be_greater_than: 0}"),
+            "entropy: {column: status, must_be_greater_than: 0}", domain=_NON_NEGATIVE),
 )
