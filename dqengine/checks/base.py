@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping, Protocol
+from typing import Any, Callable, ClassVar, Mapping, Protocol
 
 from dqengine.config.models import THRESHOLD_KEYS, StrictModel, Threshold, ThresholdFields
 from dqengine.results import ConstraintStatus, MetricRecord, Outcome
@@ -29,6 +29,8 @@ __all__ = [
     "quote_identifier",
     "sql_literal",
     "judge",
+    "type_family",
+    "NUMERIC",
 ]
 
 
@@ -164,6 +166,27 @@ def sql_literal(value: Any) -> str:
     raise TypeError(f"unsupported literal {value!r}")
 
 
+#: Spark's simpleString type names, by what a constraint can do with them.
+_FAMILIES = {"tinyint": "integral", "smallint": "integral", "int": "integral", "bigint": "integral",
+             "float": "fractional", "double": "fractional", "string": "string", "boolean": "boolean",
+             "date": "date", "timestamp": "timestamp", "timestamp_ntz": "timestamp_ntz"}
+NUMERIC = frozenset({"integral", "fractional", "decimal"})
+#: What each set of families is called in a message.
+_NEEDS = {NUMERIC: "a numeric column", frozenset({"string"}): "a string column",
+          NUMERIC | {"date", "timestamp", "timestamp_ntz"}: "a numeric, date or timestamp column"}
+
+
+def type_family(spark_type: str) -> str:
+    """``integral``, ``fractional``, ``decimal``, ``string``, ``boolean``, ``date``, ``timestamp``,
+    ``timestamp_ntz`` or ``other`` (binary, arrays, structs...) for a Spark ``simpleString``."""
+    name = spark_type.strip().lower()
+    if name.startswith("decimal"):
+        return "decimal"
+    if name.startswith(("char(", "varchar(")):  # Delta keeps these as string, but a view may not
+        return "string"
+    return _FAMILIES.get(name, "other")
+
+
 def _fmt(x: float) -> str:
     if not math.isfinite(x):
         return str(x)
@@ -173,8 +196,11 @@ def _fmt(x: float) -> str:
 
 
 def judge(label: str, metric_name: str, output: AnalyzerOutput, threshold: Threshold,
-          value: float | None = None) -> Outcome:
-    """Apply ``threshold`` to a metric, turning failures and undefined values into their status."""
+          value: float | None = None, shown: Callable[[float], str] = _fmt) -> Outcome:
+    """Apply ``threshold`` to a metric, turning failures and undefined values into their status.
+
+    ``shown`` writes the value in the message (an epoch-seconds value also reads as a date).
+    """
     if output.error is not None:
         return Outcome(ConstraintStatus.ERROR, metric_name, None,
                        f"{label} could not be computed: {output.error}")
@@ -188,10 +214,10 @@ def judge(label: str, metric_name: str, output: AnalyzerOutput, threshold: Thres
                        f"{label} is NaN (the column holds NaN values)")
     if threshold.holds(value):
         # "is_unique(x) = 1" says it all; "= 1, == 1" would only repeat the value
-        shown = f"{label} = {_fmt(value)}" if threshold.op == "==" else f"{label} = {_fmt(value)}, {threshold}"
-        return Outcome(ConstraintStatus.PASSED, metric_name, value, shown)
+        text = f"{label} = {shown(value)}" if threshold.op == "==" else f"{label} = {shown(value)}, {threshold}"
+        return Outcome(ConstraintStatus.PASSED, metric_name, value, text)
     return Outcome(ConstraintStatus.FAILED, metric_name, value,
-                   f"{label} = {_fmt(value)}, expected {threshold}")
+                   f"{label} = {shown(value)}, expected {threshold}")
 
 
 class ConstraintDef:
@@ -243,14 +269,44 @@ class ConstraintDef:
         """Columns that must exist before anything is computed (``columns_exist`` checks its own)."""
         return self.columns(params)
 
+    #: Type families (see ``type_family``) every checked column must have; None: any type.
+    column_types: ClassVar[frozenset[str] | None] = None
+
     def threshold(self, params: Any) -> Threshold:
         return params.threshold
+
+    def type_problem(self, params: Any, schema: Mapping[str, str]) -> str | None:
+        """Why the columns' types do not suit this constraint (with the fix), or None.
+
+        ``schema`` maps column name -> Spark ``simpleString`` type of the pinned version. Called
+        before anything is computed: Deequ computes every metric in one aggregation, so a column
+        Spark cannot analyse for one constraint would turn every other into ERROR. Columns missing
+        from ``schema`` are someone else's problem (preflight reports them first).
+        """
+        if self.column_types is None:
+            return None
+        for column in self.checked_columns(params):
+            kind = schema.get(column)
+            if kind is not None and type_family(kind) not in self.column_types:
+                needs = _NEEDS.get(self.column_types, "a column of another type")
+                return (f"column '{column}' is {kind}, but {self.name} needs {needs}; point it at such a "
+                        f"column, or convert the column in the table")
+        return None
 
     def derived_columns(self, params: Any) -> Mapping[str, str]:
         return {}
 
     def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
         raise NotImplementedError
+
+    # Planning with the pinned schema. A constraint whose computation depends on column types
+    # (min of a TIMESTAMP, the NaN count behind a quantile of a DOUBLE) overrides these; the
+    # others plan the same whatever the schema. ``schema`` is None when planning without data.
+    def analyzers_for(self, params: Any, schema: Mapping[str, str] | None) -> tuple[AnalyzerSpec, ...]:
+        return self.analyzers(params)
+
+    def derived_columns_for(self, params: Any, schema: Mapping[str, str] | None) -> Mapping[str, str]:
+        return self.derived_columns(params)
 
     def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
         raise NotImplementedError

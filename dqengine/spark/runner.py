@@ -107,7 +107,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     store = MetricsStore(spark, location) if record else None
     has_history = store is not None and store.has_runs(suite.name, pinned.identity)
     dropped = preflight(spark, suite, pinned, tolerate_missing=has_history)
-    plan = plan_suite(suite, skip=dropped)
+    plan = plan_suite(suite, skip=dropped, schema=pinned.schema)
 
     status: RunStatus
     message = ""
