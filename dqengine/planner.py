@@ -3,14 +3,19 @@
 Pure Python. The plan is what lets a whole suite run as one Deequ analysis: constraints that need
 the same metric share it (``is_complete: x`` and ``completeness: {column: x, ...}`` compute one
 Completeness), and ``Size`` is always there because every run records its row count.
+
+Given the pinned schema, a constraint may plan differently by column type: ``min`` of a TIMESTAMP
+computes Deequ's Minimum on a derived column of epoch seconds, a ``quantile`` of a DOUBLE also
+counts its NaN values.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Collection
+from typing import Collection, Mapping
 
-from dqengine.checks.base import AnalyzerSpec
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.checks.suite import Suite
+from dqengine.results import MetricRecord
 
 __all__ = ["Plan", "plan_suite", "ROW_COUNT"]
 
@@ -22,18 +27,48 @@ class Plan:
     analyzers: tuple[AnalyzerSpec, ...]
     #: (column name, Spark SQL expression) to add before Deequ sees the data
     derived_columns: tuple[tuple[str, str], ...] = ()
+    #: (derived column, the user's column it stands for): Deequ names a metric on a derived column
+    #: after that column; the metrics tables must name the column the user wrote.
+    instances: tuple[tuple[str, str], ...] = ()
+
+    def instance(self, name: str) -> str:
+        """The user's name for a Deequ metric instance (unchanged unless it is a derived column)."""
+        return dict(self.instances).get(name, name)
+
+    def metric_records(self, outputs: Mapping[AnalyzerSpec, AnalyzerOutput]) -> tuple[MetricRecord, ...]:
+        """Every computed metric, in plan order, with derived-column instances mapped back."""
+        mapping = dict(self.instances)
+        records = []
+        for spec in self.analyzers:
+            for record in outputs[spec].records:
+                if record.instance in mapping:
+                    record = MetricRecord(record.entity, mapping[record.instance], record.name,
+                                          record.value, record.error)
+                records.append(record)
+        return tuple(records)
 
 
-def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = ()) -> Plan:
-    """``skip``: (check, index) of constraints not to compute (their columns are gone)."""
+def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
+               schema: Mapping[str, str] | None = None) -> Plan:
+    """``skip``: (check, index) of constraints not to compute (their columns are gone).
+
+    ``schema``: column name -> Spark type (``PinnedDataset.schema``); None plans as if every
+    column had the type the constraint computes on directly.
+    """
     specs: dict[AnalyzerSpec, None] = {ROW_COUNT: None}
     derived: dict[str, str] = {}
+    instances: dict[str, str] = {}
     for constraint in suite.constraints:
         if (constraint.check, constraint.index) in skip:
             continue
-        for spec in constraint.definition.analyzers(constraint.params):
-            specs.setdefault(spec, None)
-        for name, expression in constraint.definition.derived_columns(constraint.params).items():
+        own = constraint.definition.derived_columns_for(constraint.params, schema)
+        for name, expression in own.items():
             if derived.setdefault(name, expression) != expression:
                 raise ValueError(f"derived column {name!r} defined twice with different expressions")
-    return Plan(tuple(specs), tuple(derived.items()))
+        for spec in constraint.definition.analyzers_for(constraint.params, schema):
+            specs.setdefault(spec, None)
+            # A metric on a derived column that names an instance is recorded under that name.
+            instance = spec.param("instance")
+            if spec.columns and spec.columns[0] in own and instance is not None:
+                instances[spec.columns[0]] = instance
+    return Plan(tuple(specs), tuple(derived.items()), tuple(instances.items()))

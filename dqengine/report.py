@@ -22,9 +22,9 @@ def _metric(value: float | None) -> str:
 
 
 def format_run(run: RunResult) -> str:
-    header = ("check", "sev", "constraint", "status", "metric", "threshold")
+    header = ("check", "severity", "constraint", "status", "metric", "threshold")
     rows = [
-        (r.check, r.severity[:4], r.label, _MARK[r.status], _metric(r.metric_value), r.threshold)
+        (r.check, r.severity, r.label, _MARK[r.status], _metric(r.metric_value), r.threshold)
         for r in run.constraints
     ]
     widths = [min(max(len(str(x)) for x in col), 48) for col in zip(header, *rows)]
@@ -34,7 +34,8 @@ def format_run(run: RunResult) -> str:
 
     out = [
         f"suite {run.suite} on {run.dataset} version {run.dataset_version}: {run.status.value}"
-        f" ({run.row_count if run.row_count is not None else '?'} rows, run {run.run_id})",
+        f" ({run.row_count if run.row_count is not None else '?'} rows, run {run.run_id})"
+        + (f"; {run.headline_note}" if run.headline_note else ""),
         line(header),
         line(tuple("-" * w for w in widths)),
         *(line(r) for r in rows),

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from dqengine.checks.registry import ConstraintRegistry, default_registry
-from dqengine.config.models import CheckModel, DatasetModel
+from dqengine.config.models import NAME_PATTERN, CheckModel, DatasetModel
 
 __all__ = ["suite_json_schema"]
 
@@ -56,7 +56,7 @@ def suite_json_schema(registry: ConstraintRegistry | None = None) -> dict[str, A
         "additionalProperties": False,
         "required": ["suite", "dataset", "checks"],
         "properties": {
-            "suite": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_.\-]*$", "maxLength": 128},
+            "suite": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 128},
             "description": {"type": "string"},
             "dataset": ref(DatasetModel),
             "checks": {"type": "array", "minItems": 1, "items": {"$ref": _REF.format(model="CheckModel")}},

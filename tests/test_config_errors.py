@@ -470,6 +470,64 @@ CASES = [
               - quantile: {column: a, quantile: 50, must_be: 1}
     """, ["6:41: checks[0].constraints[0].quantile.quantile: quantile is a number from 0 to 1, e.g. 0.5 "
           "for the median (got 50)"]),
+    # a threshold no value of the metric can meet: completeness is a fraction, a count a whole number >= 0
+    ("completeness-threshold-above-one", """
+        suite: s
+        dataset: {path: /x}
+        checks:
+          - name: c
+            constraints:
+              - completeness: {column: a, must_be_at_least: 1.5}
+              - uniqueness: {column: a, must_be_greater_than: 1}
+              - distinctness: {column: a, must_be_between: [-1, -0.5]}
+    """, ["6:53: checks[0].constraints[0].completeness.must_be_at_least: 1.5 can never hold: completeness is a "
+          "fraction from 0 to 1; use a bound of at most 1",
+          "7:55: checks[0].constraints[1].uniqueness.must_be_greater_than: 1 can never hold: uniqueness is a "
+          "fraction from 0 to 1; use a bound below 1",
+          "8:52: checks[0].constraints[2].distinctness.must_be_between: [-1, -0.5] can never hold: distinctness "
+          "is a fraction from 0 to 1; use a range that includes values from 0 to 1"]),
+    ("count-threshold-below-zero", """
+        suite: s
+        dataset: {path: /x}
+        checks:
+          - name: c
+            constraints:
+              - row_count: {must_be_less_than: 0}
+              - column_count: {must_be: -3}
+              - distinct_count: {column: a, must_be_at_most: -1}
+              - approx_distinct_count: {column: a, must_be: 2.5}
+              - row_count: {must_be_between: [2.2, 2.8]}
+    """, ["6:40: checks[0].constraints[0].row_count.must_be_less_than: 0 can never hold: row_count is a count, a "
+          "whole number 0 or more; use a bound above 0",
+          "7:33: checks[0].constraints[1].column_count.must_be: -3 can never hold: column_count is a count, a whole "
+          "number 0 or more; use a value of 0 or more",
+          "8:54: checks[0].constraints[2].distinct_count.must_be_at_most: -1 can never hold: distinct_count is a "
+          "count, a whole number 0 or more; use a bound of at least 0",
+          "9:53: checks[0].constraints[3].approx_distinct_count.must_be: 2.5 can never hold: approx_distinct_count "
+          "is a count, a whole number 0 or more; use a whole number",
+          "10:38: checks[0].constraints[4].row_count.must_be_between: [2.2, 2.8] can never hold: row_count is a "
+          "count, a whole number 0 or more; the range holds no whole number; widen it"]),
+    ("length-correlation-stddev-thresholds", """
+        suite: s
+        dataset: {path: /x}
+        checks:
+          - name: c
+            constraints:
+              - min_length: {column: a, must_be_less_than: 0}
+              - max_length: {column: a, must_be_between: [-5, -1]}
+              - correlation: {columns: [a, b], must_be_greater_than: 1}
+              - stddev: {column: a, must_be_at_most: -0.1}
+              - entropy: {column: a, must_be_less_than: 0}
+    """, ["6:52: checks[0].constraints[0].min_length.must_be_less_than: 0 can never hold: min_length is a length "
+          "in characters, a whole number 0 or more; use a bound above 0",
+          "7:50: checks[0].constraints[1].max_length.must_be_between: [-5, -1] can never hold: max_length is a "
+          "length in characters, a whole number 0 or more; use a range that includes values of 0 or more",
+          "8:62: checks[0].constraints[2].correlation.must_be_greater_than: 1 can never hold: correlation is a "
+          "number from -1 to 1; use a bound below 1",
+          "9:46: checks[0].constraints[3].stddev.must_be_at_most: -0.1 can never hold: stddev is never negative; "
+          "use a bound of at least 0",
+          "10:49: checks[0].constraints[4].entropy.must_be_less_than: 0 can never hold: entropy is never negative; "
+          "use a bound above 0"]),
     ("bad-regex", """
         suite: s
         dataset: {path: /x}
@@ -734,6 +792,24 @@ def test_broken_suite_reports_exact_lines(tmp_path, capsys, text, expected):
 def test_case_ids_are_unique():
     ids = [c[0] for c in CASES]
     assert len(ids) == len(set(ids)) and len(ids) >= 45
+
+
+def test_thresholds_that_always_hold_are_allowed(tmp_path, capsys):
+    code, _, out, err = _validate(tmp_path, capsys, """
+        suite: s
+        dataset: {path: /x}
+        checks:
+          - name: c
+            constraints:
+              - completeness: {column: a, must_be_at_least: 0}
+              - completeness: {column: a, must_be_at_most: 1}
+              - row_count: {must_be_at_least: 0}
+              - row_count: {must_be_between: [-5, 0]}
+              - distinct_count: {column: a, must_be_greater_than: 2.5}
+              - correlation: {columns: [a, b], must_be_between: [-1, 1]}
+              - mean: {column: a, must_be_less_than: -1000}
+    """)
+    assert (code, err) == (0, "") and "valid (7 constraints" in out
 
 
 def test_valid_suite_exits_0_and_says_valid(tmp_path, capsys):

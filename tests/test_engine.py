@@ -133,7 +133,8 @@ def test_missing_column_is_a_config_error_and_nothing_is_recorded(spark, setup, 
     err = capsys.readouterr().err.strip().splitlines()
     cols = "reading_id, plant, sensor_id, temperature, status"
     assert err == [
-        f"{suite_path}:6:9: is_complete: column 'temprature' not found in {path} version 0; columns: {cols}",
+        f"{suite_path}:6:9: is_complete: column 'temprature' not found in {path} version 0; did you mean "
+        f"'temperature'? columns: {cols}",
         f"{suite_path}:7:9: min: column 'pressure' not found in {path} version 0; columns: {cols}",
     ]
     assert not Path(metrics).exists()

@@ -52,3 +52,29 @@ def test_column_names_are_recorded_plainly(spark, delta_table, tmp_path):
     assert ("Completeness", "Solar.R") in instances
     assert ("Uniqueness", "Solar.R,vent_temp.°C") in instances
     assert not [i for _, i in instances if "`" in i]
+
+
+def test_a_where_that_matches_nothing_says_so_in_the_headline(spark, delta_table, tmp_path):
+    from dqengine.report import format_run
+
+    data = delta_table([(1, "P1"), (2, "P1"), (3, "P2")], "id BIGINT, plant STRING", name="plants")
+    suite = parse_suite(f"""
+suite: p9
+dataset: {{path: '{data}', where: "plant = 'P9'"}}
+checks:
+  - name: c
+    constraints:
+      - row_count: {{must_be_greater_than: 0}}
+""", "p9.yml")
+    run = run_suite(spark, suite, record=False)
+    headline = format_run(run).splitlines()[0]
+    assert headline.endswith("; where matched 0 of 3 rows"), headline
+    matching = parse_suite(f"""
+suite: p1
+dataset: {{path: '{data}', where: "plant = 'P1'"}}
+checks:
+  - name: c
+    constraints:
+      - row_count: {{must_be_greater_than: 0}}
+""", "p1.yml")
+    assert "where matched" not in format_run(run_suite(spark, matching, record=False)).splitlines()[0]

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping, Protocol
+from typing import Any, Callable, ClassVar, Mapping, Protocol
 
-from dqengine.config.models import StrictModel, Threshold
+from dqengine.config.models import THRESHOLD_KEYS, StrictModel, Threshold, ThresholdFields
 from dqengine.results import ConstraintStatus, MetricRecord, Outcome
 
 __all__ = [
+    "Domain",
     "AnalyzerSpec",
     "AnalyzerOutput",
     "EvalContext",
@@ -28,7 +29,65 @@ __all__ = [
     "quote_identifier",
     "sql_literal",
     "judge",
+    "type_family",
+    "NUMERIC",
 ]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The values a metric can take, so a threshold that none of them meets is refused at load time."""
+
+    #: how the metric's values read in a message: "a fraction from 0 to 1"
+    what: str
+    low: float = -math.inf
+    high: float = math.inf
+    #: counts and lengths: only whole numbers
+    integral: bool = False
+
+    def _candidate(self, x: float) -> float:
+        """The value of the domain nearest ``x`` (for whole numbers, rounded towards the inside)."""
+        x = min(max(x, self.low), self.high)
+        if self.integral and math.isfinite(x) and not float(x).is_integer():
+            x = float(round(x))
+            if x < self.low:
+                x += 1
+            elif x > self.high:
+                x -= 1
+        return x
+
+    def problem(self, t: Threshold) -> str | None:
+        """Why no value of the domain satisfies ``t`` (with the fix), or None when one does.
+
+        Each case tries the one value that has the best chance (the top for ``>``, the bottom for
+        ``<``...) with ``Threshold.holds`` itself, so "can hold" means exactly what judging does.
+        """
+        lo, hi = _num_text(self.low), _num_text(self.high)
+        if t.op in (">=", ">"):
+            if t.holds(self._candidate(math.inf)):
+                return None
+            return f"use a bound {'of at most' if t.op == '>=' else 'below'} {hi}"
+        if t.op in ("<=", "<"):
+            if t.holds(self._candidate(-math.inf)):
+                return None
+            return f"use a bound {'of at least' if t.op == '<=' else 'above'} {lo}"
+        if t.op == "==":
+            if t.holds(self._candidate(t.value)):
+                return None
+            if self.integral and self.low <= t.value <= self.high:
+                return "use a whole number"
+            return f"use a value from {lo} to {hi}" if math.isfinite(self.high) else f"use a value of {lo} or more"
+        assert t.upper is not None
+        if t.holds(self._candidate(t.value)) or t.holds(self._candidate(t.upper)):
+            return None
+        if self.integral and self.low <= t.upper and t.value <= self.high:
+            return "the range holds no whole number; widen it"
+        span = f"from {lo} to {hi}" if math.isfinite(self.high) else f"of {lo} or more"
+        return f"use a range that includes values {span}"
+
+
+def _num_text(x: float) -> str:
+    return str(int(x)) if math.isfinite(x) and float(x).is_integer() else repr(x)
 
 
 @dataclass(frozen=True)
@@ -107,6 +166,27 @@ def sql_literal(value: Any) -> str:
     raise TypeError(f"unsupported literal {value!r}")
 
 
+#: Spark's simpleString type names, by what a constraint can do with them.
+_FAMILIES = {"tinyint": "integral", "smallint": "integral", "int": "integral", "bigint": "integral",
+             "float": "fractional", "double": "fractional", "string": "string", "boolean": "boolean",
+             "date": "date", "timestamp": "timestamp", "timestamp_ntz": "timestamp_ntz"}
+NUMERIC = frozenset({"integral", "fractional", "decimal"})
+#: What each set of families is called in a message.
+_NEEDS = {NUMERIC: "a numeric column", frozenset({"string"}): "a string column",
+          NUMERIC | {"date", "timestamp", "timestamp_ntz"}: "a numeric, date or timestamp column"}
+
+
+def type_family(spark_type: str) -> str:
+    """``integral``, ``fractional``, ``decimal``, ``string``, ``boolean``, ``date``, ``timestamp``,
+    ``timestamp_ntz`` or ``other`` (binary, arrays, structs...) for a Spark ``simpleString``."""
+    name = spark_type.strip().lower()
+    if name.startswith("decimal"):
+        return "decimal"
+    if name.startswith(("char(", "varchar(")):  # Delta keeps these as string, but a view may not
+        return "string"
+    return _FAMILIES.get(name, "other")
+
+
 def _fmt(x: float) -> str:
     if not math.isfinite(x):
         return str(x)
@@ -116,8 +196,11 @@ def _fmt(x: float) -> str:
 
 
 def judge(label: str, metric_name: str, output: AnalyzerOutput, threshold: Threshold,
-          value: float | None = None) -> Outcome:
-    """Apply ``threshold`` to a metric, turning failures and undefined values into their status."""
+          value: float | None = None, shown: Callable[[float], str] = _fmt) -> Outcome:
+    """Apply ``threshold`` to a metric, turning failures and undefined values into their status.
+
+    ``shown`` writes the value in the message (an epoch-seconds value also reads as a date).
+    """
     if output.error is not None:
         return Outcome(ConstraintStatus.ERROR, metric_name, None,
                        f"{label} could not be computed: {output.error}")
@@ -130,9 +213,11 @@ def judge(label: str, metric_name: str, output: AnalyzerOutput, threshold: Thres
         return Outcome(ConstraintStatus.NOT_EVALUATED, metric_name, None,
                        f"{label} is NaN (the column holds NaN values)")
     if threshold.holds(value):
-        return Outcome(ConstraintStatus.PASSED, metric_name, value, f"{label} = {_fmt(value)}, {threshold}")
+        # "is_unique(x) = 1" says it all; "= 1, == 1" would only repeat the value
+        text = f"{label} = {shown(value)}" if threshold.op == "==" else f"{label} = {shown(value)}, {threshold}"
+        return Outcome(ConstraintStatus.PASSED, metric_name, value, text)
     return Outcome(ConstraintStatus.FAILED, metric_name, value,
-                   f"{label} = {_fmt(value)}, expected {threshold}")
+                   f"{label} = {shown(value)}, expected {threshold}")
 
 
 class ConstraintDef:
@@ -149,6 +234,26 @@ class ConstraintDef:
     example: ClassVar[str]
     #: What a bare scalar (``is_complete: id``) or list (``is_primary_key: [a, b]``) stands for.
     shorthand: ClassVar[str | None] = None
+    #: The values the metric can take; a ``must_be*`` threshold outside them is a config error.
+    domain: ClassVar[Domain | None] = None
+
+    def threshold_problem(self, params: Any) -> tuple[str, str] | None:
+        """(threshold key, why it can never hold and the fix), or None.
+
+        Only a threshold the user wrote is judged (fixed constraints have their own, which holds).
+        A threshold that always holds is allowed: it is pointless, not wrong.
+        """
+        if self.domain is None or not isinstance(params, ThresholdFields):
+            return None
+        threshold = params.threshold
+        why = self.domain.problem(threshold)
+        if why is None:
+            return None
+        key = next(k for k in THRESHOLD_KEYS if getattr(params, k) is not None)
+        given = getattr(params, key)
+        shown = (f"[{_num_text(given[0])}, {_num_text(given[1])}]" if isinstance(given, list)
+                 else _num_text(given))
+        return key, f"{shown} can never hold: {self.name} is {self.domain.what}; {why}"
 
     def coerce(self, raw: Any) -> Any:
         if self.shorthand is not None and not isinstance(raw, dict):
@@ -164,14 +269,44 @@ class ConstraintDef:
         """Columns that must exist before anything is computed (``columns_exist`` checks its own)."""
         return self.columns(params)
 
+    #: Type families (see ``type_family``) every checked column must have; None: any type.
+    column_types: ClassVar[frozenset[str] | None] = None
+
     def threshold(self, params: Any) -> Threshold:
         return params.threshold
+
+    def type_problem(self, params: Any, schema: Mapping[str, str]) -> str | None:
+        """Why the columns' types do not suit this constraint (with the fix), or None.
+
+        ``schema`` maps column name -> Spark ``simpleString`` type of the pinned version. Called
+        before anything is computed: Deequ computes every metric in one aggregation, so a column
+        Spark cannot analyse for one constraint would turn every other into ERROR. Columns missing
+        from ``schema`` are someone else's problem (preflight reports them first).
+        """
+        if self.column_types is None:
+            return None
+        for column in self.checked_columns(params):
+            kind = schema.get(column)
+            if kind is not None and type_family(kind) not in self.column_types:
+                needs = _NEEDS.get(self.column_types, "a column of another type")
+                return (f"column '{column}' is {kind}, but {self.name} needs {needs}; point it at such a "
+                        f"column, or convert the column in the table")
+        return None
 
     def derived_columns(self, params: Any) -> Mapping[str, str]:
         return {}
 
     def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
         raise NotImplementedError
+
+    # Planning with the pinned schema. A constraint whose computation depends on column types
+    # (min of a TIMESTAMP, the NaN count behind a quantile of a DOUBLE) overrides these; the
+    # others plan the same whatever the schema. ``schema`` is None when planning without data.
+    def analyzers_for(self, params: Any, schema: Mapping[str, str] | None) -> tuple[AnalyzerSpec, ...]:
+        return self.analyzers(params)
+
+    def derived_columns_for(self, params: Any, schema: Mapping[str, str] | None) -> Mapping[str, str]:
+        return self.derived_columns(params)
 
     def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
         raise NotImplementedError

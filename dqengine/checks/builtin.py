@@ -11,7 +11,10 @@ Families:
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+import hashlib
+import math
+from datetime import datetime, timezone
+from typing import Annotated, Any, ClassVar, Literal, Mapping
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -19,10 +22,14 @@ from dqengine.checks.base import (
     AnalyzerOutput,
     AnalyzerSpec,
     ConstraintDef,
+    NUMERIC,
+    Domain,
     EvalContext,
+    _fmt,
     judge,
     quote_identifier,
     sql_literal,
+    type_family,
 )
 from dqengine.config.models import (
     ColumnName,
@@ -36,6 +43,13 @@ from dqengine.config.models import (
 from dqengine.results import ConstraintStatus, Outcome
 
 __all__ = ["BUILTIN_CONSTRAINTS"]
+
+_FRACTION = Domain("a fraction from 0 to 1", 0.0, 1.0)
+_COUNT = Domain("a count, a whole number 0 or more", 0.0, integral=True)
+_LENGTH = Domain("a length in characters, a whole number 0 or more", 0.0, integral=True)
+_NON_NEGATIVE = Domain("never negative", 0.0)
+_STRING = frozenset({"string"})
+_TIMES = frozenset({"date", "timestamp", "timestamp_ntz"})
 
 _FINITE = Field(allow_inf_nan=False)
 
@@ -189,6 +203,85 @@ def _metric(name: str, analyzer: str, params: type[StrictModel], dimension: str,
 # --- the ones that need their own code --------------------------------------------------------
 
 
+def _epoch_name(column: str) -> str:
+    """The derived column holding ``column`` as epoch seconds: a plain identifier, one per column."""
+    return "_dq_epoch_" + hashlib.sha256(column.encode("utf-8")).hexdigest()[:16]
+
+
+#: UTC epoch seconds of a date or timestamp, whatever spark.sql.session.timeZone says: a TIMESTAMP
+#: is an instant (unix_micros reads it as one), a DATE counts days, and a TIMESTAMP_NTZ is a wall
+#: clock with no zone, read as UTC (a difference of two NTZ values involves no zone).
+_EPOCH_SECONDS = {
+    "timestamp": "unix_micros({c}) / 1e6",
+    "date": "CAST(unix_date({c}) AS BIGINT) * 86400",
+    "timestamp_ntz": "timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', {c}) / 1e6",
+}
+
+
+def _epoch_text(seconds: float) -> str:
+    """``1704067200 (2024-01-01T00:00:00Z)``: the recorded number, and the instant it means."""
+    if not math.isfinite(seconds):
+        return _fmt(seconds)
+    number = f"{seconds:.6f}".rstrip("0").rstrip(".")
+    try:
+        iso = datetime.fromtimestamp(seconds, timezone.utc).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):  # beyond Python's years 1..9999
+        return number
+    return f"{number} ({iso})"
+
+
+class Extremum(MetricConstraint):
+    """``min``/``max``: of a number, or of a date or timestamp as UTC epoch seconds.
+
+    Deequ's Minimum and Maximum only take numeric columns, so a date or timestamp column gets a
+    derived column of epoch seconds. Its metric is computed on that column; the analyzer spec
+    carries the user's column as its ``instance`` so the recorded metric names the column the user
+    wrote (the plan maps it back: ``Plan.instances``).
+    """
+
+    params_model = ColumnThreshold
+    dimension = "validity"
+    column_types = NUMERIC | _TIMES
+
+    def _epoch(self, column: str, schema: Mapping[str, str] | None) -> str | None:
+        kind = type_family(schema[column]) if schema and column in schema else None
+        template = _EPOCH_SECONDS.get(kind or "")
+        return template.format(c=quote_identifier(column)) if template else None
+
+    def spec_for(self, p: Any, schema: Mapping[str, str] | None) -> AnalyzerSpec:
+        if self._epoch(p.column, schema) is None:
+            return self.spec(p)
+        return AnalyzerSpec(self.analyzer, (_epoch_name(p.column),), (("instance", p.column),))
+
+    def analyzers_for(self, p: Any, schema: Mapping[str, str] | None) -> tuple[AnalyzerSpec, ...]:
+        return (self.spec_for(p, schema),)
+
+    def derived_columns_for(self, p: Any, schema: Mapping[str, str] | None) -> Mapping[str, str]:
+        expression = self._epoch(p.column, schema)
+        return {_epoch_name(p.column): expression} if expression else {}
+
+    def evaluate(self, p: Any, ctx: EvalContext) -> Outcome:
+        spec = self.spec_for(p, ctx.schema)
+        shown = _epoch_text if self._epoch(p.column, ctx.schema) else _fmt
+        return judge(self.label(p), spec.kind, ctx.output(spec), self.threshold(p), shown=shown)
+
+
+class Min(Extremum):
+    name = "min"
+    analyzer = "Minimum"
+    summary = ("Smallest value of a numeric, date or timestamp column. Dates and timestamps are "
+               "compared as UTC epoch seconds (the message also shows the ISO-8601 time).")
+    example = "min: {column: pressure, must_be_at_least: 0}"
+
+
+class Max(Extremum):
+    name = "max"
+    analyzer = "Maximum"
+    summary = ("Largest value of a numeric, date or timestamp column. Dates and timestamps are "
+               "compared as UTC epoch seconds (the message also shows the ISO-8601 time).")
+    example = "max: {column: temperature, must_be_less_than: 1800}"
+
+
 class ColumnsExist(ConstraintDef):
     name = "columns_exist"
     params_model = ColumnsParams
@@ -248,6 +341,7 @@ class Between(RowPredicate):
     name = "between"
     params_model = BetweenParams
     dimension = "validity"
+    column_types = NUMERIC  # not coerced: '10' <= '9' as strings, and a date is no number
     summary = "Values lie within [min, max] (inclusive; either bound may be left out)."
     example = "between: {column: temperature, min: -50, max: 1600}"
 
@@ -273,6 +367,7 @@ class NonNegative(RowPredicate):
     summary = "Values are >= 0."
     example = "non_negative: pressure"
     shorthand = "column"
+    column_types = NUMERIC
     op = ">="
 
     def predicate(self, p: Any) -> str:
@@ -290,6 +385,73 @@ class Positive(NonNegative):
     op = ">"
 
 
+class NoNan(RowPredicate):
+    name = "no_nan"
+    params_model = ColumnRowParams
+    dimension = "validity"
+    summary = ("No value is NaN (a NULL is not NaN: completeness constraints judge NULLs). NaN is a "
+               "value to Spark, so completeness does not see it, and mean, sum, stddev and quantile "
+               "are NOT_EVALUATED on a column that holds one.")
+    example = "no_nan: temperature"
+    shorthand = "column"
+    column_types = NUMERIC
+
+    def predicate(self, p: Any) -> str:
+        col = quote_identifier(p.column)
+        return f"{col} IS NULL OR NOT isnan({col})"
+
+    def label(self, p: Any) -> str:
+        return f"{p.column} is not NaN"
+
+
+_NO_NAN = NoNan()
+
+
+class Quantile(MetricConstraint):
+    name = "quantile"
+    analyzer = "ApproxQuantile"
+    params_model = QuantileParams
+    dimension = "distribution"
+    summary = ("Approximate quantile (Greenwald-Khanna, `relative_error` default 0.01). NOT_EVALUATED "
+               "when the column holds NaN, which Spark ranks above every number.")
+    example = "quantile: {column: temperature, quantile: 0.5, must_be_between: [1450, 1550]}"
+    column_types = NUMERIC
+
+    def spec(self, p: Any) -> AnalyzerSpec:
+        return AnalyzerSpec("ApproxQuantile", (p.column,),
+                            (("quantile", p.quantile), ("relative_error", p.relative_error)))
+
+    def label(self, p: Any) -> str:
+        return f"quantile({p.column}, {p.quantile:g})"
+
+    def _nan_spec(self, p: Any, schema: Mapping[str, str] | None) -> AnalyzerSpec | None:
+        """The fraction of rows that are not NaN (only a float or double column can hold NaN).
+
+        The same spec as ``no_nan`` on the column, so a suite that has both computes it once.
+        """
+        if not schema or type_family(schema.get(p.column, "")) != "fractional":
+            return None
+        return _NO_NAN.spec(ColumnRowParams.model_validate({"column": p.column}))
+
+    def analyzers_for(self, p: Any, schema: Mapping[str, str] | None) -> tuple[AnalyzerSpec, ...]:
+        nan = self._nan_spec(p, schema)
+        return (self.spec(p),) + ((nan,) if nan is not None else ())
+
+    def evaluate(self, p: Any, ctx: EvalContext) -> Outcome:
+        nan = self._nan_spec(p, ctx.schema)
+        if nan is not None:
+            out = ctx.output(nan)
+            fraction = out.value()
+            if out.error is None and not out.undefined and fraction is not None and fraction < 1.0:
+                count = (f"{round((1.0 - fraction) * ctx.row_count)} of {ctx.row_count} rows"
+                         if ctx.row_count else f"a fraction {1.0 - fraction:.3g} of the rows")
+                return Outcome(ConstraintStatus.NOT_EVALUATED, "ApproxQuantile", None,
+                               f"{self.label(p)} is not evaluated: {count} of {p.column} are NaN, which "
+                               f"Spark ranks above every number; store them as NULL, or filter them out "
+                               f"with dataset.where: \"NOT isnan({p.column})\"")
+        return super().evaluate(p, ctx)
+
+
 class AllowedValues(RowPredicate):
     name = "allowed_values"
     params_model = AllowedValuesParams
@@ -300,6 +462,31 @@ class AllowedValues(RowPredicate):
     def predicate(self, p: Any) -> str:
         col = quote_identifier(p.column)
         return f"{col} IS NULL OR {col} IN ({', '.join(sql_literal(v) for v in p.values)})"
+
+    # Spark would cast to make `int_col IN ('a')` or `string_col IN (1)` run, and the cast turns
+    # values into NULLs or strings that compare differently ('1.0' is not '1'): refuse instead.
+    _VALUE_KINDS = {"string": (str, "strings"), "boolean": (bool, "true or false")}
+
+    def type_problem(self, p: Any, schema: Mapping[str, str]) -> str | None:
+        kind = schema.get(p.column)
+        if kind is None:
+            return None
+        family = type_family(kind)
+        if family in NUMERIC:
+            wrong = [v for v in p.values if isinstance(v, (str, bool))]
+            needs = "numbers"
+        elif family in self._VALUE_KINDS:
+            expected, needs = self._VALUE_KINDS[family]
+            wrong = [v for v in p.values if not isinstance(v, expected)]
+        else:
+            return (f"column '{p.column}' is {kind}, but allowed_values needs a string, numeric or boolean "
+                    f"column; use satisfies with an expression of that type instead")
+        if not wrong:
+            return None
+        shown = ", ".join("true" if v is True else "false" if v is False else repr(v) for v in wrong[:5])
+        return (f"column '{p.column}' is {kind}, so its values must be {needs}, but values lists {shown}; "
+                f"write the values as {needs}" + (" (quoted numbers are strings in YAML)" if family in NUMERIC
+                                                   else " (put numbers in quotes)" if family == "string" else ""))
 
     def label(self, p: Any) -> str:
         shown = ", ".join(str(v) for v in p.values[:10]) + (", ..." if len(p.values) > 10 else "")
@@ -314,19 +501,12 @@ class Pattern(RowPredicate):
                "anchored only if you write ^ and $). Deequ Compliance counts the fraction of rows "
                "that match; nulls count as matching.")
     example = r"pattern: {column: sensor_id, regex: '^S-\d{3}$'}"
+    column_types = _STRING  # a number's text form ('1.0E7') is Spark's, not the user's
 
     # Not Deequ's PatternMatch: it counts a null (and an empty match) as a violation.
     def predicate(self, p: Any) -> str:
         col = quote_identifier(p.column)
-        return f"{col} IS NULL OR CAST({col} AS STRING) RLIKE {sql_literal(p.regex)}"
-
-    def evaluate(self, p: Any, ctx: EvalContext) -> Outcome:
-        kind = ctx.schema.get(p.column)
-        if kind is not None and kind != "string":
-            return Outcome(ConstraintStatus.ERROR, "Compliance", None,
-                           f"{self.label(p)} could not be computed: pattern needs a string column, "
-                           f"but {p.column} is {kind}")
-        return super().evaluate(p, ctx)
+        return f"{col} IS NULL OR {col} RLIKE {sql_literal(p.regex)}"
 
     def label(self, p: Any) -> str:
         return f"{p.column} matches {p.regex}"
@@ -375,8 +555,9 @@ class Satisfies(RowPredicate):
     params_model = SatisfiesParams
     dimension = "consistency"
     summary = ("A Spark SQL boolean expression holds per row (cross-column rules). The expression "
-               "is parsed by Spark and refused if it contains a subquery; it is never evaluated "
-               "by Python. Rows where it is NULL count as violations.")
+               "is parsed by Spark and refused if it contains a subquery or an aggregate, window or "
+               "generator function; it is never evaluated by Python. Rows where it is NULL count as "
+               "violations.")
     example = "satisfies: {expression: 'end_ts >= start_ts', label: ends_after_start}"
 
     def columns(self, p: Any) -> tuple[str, ...]:
@@ -392,71 +573,65 @@ class Satisfies(RowPredicate):
 BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     _metric("row_count", "Size", TableThreshold, "completeness",
             "Number of rows (after the dataset's `where`).",
-            "row_count: {must_be_greater_than: 0}"),
+            "row_count: {must_be_greater_than: 0}", domain=_COUNT),
     _metric("column_count", "ColumnCount", TableThreshold, "consistency",
             "Number of columns in the dataset.",
-            "column_count: {must_be: 8}"),
+            "column_count: {must_be: 8}", domain=_COUNT),
     ColumnsExist(),
     _metric("is_complete", "Completeness", ColumnParams, "completeness",
             "No value in the column is null (completeness must be 1).",
             "is_complete: sensor_id", base=FixedMetricConstraint, shorthand="column"),
     _metric("completeness", "Completeness", ColumnThreshold, "completeness",
             "Fraction of non-null values.",
-            "completeness: {column: temperature, must_be_at_least: 0.98}"),
+            "completeness: {column: temperature, must_be_at_least: 0.98}", domain=_FRACTION),
     _metric("is_unique", "Uniqueness", ColumnParams, "uniqueness",
             "Every value occurs exactly once (uniqueness must be 1; nulls are ignored by Deequ).",
             "is_unique: reading_id", base=FixedMetricConstraint, shorthand="column"),
     IsPrimaryKey(),
     _metric("uniqueness", "Uniqueness", ColumnOrColumnsThreshold, "uniqueness",
             "Fraction of rows whose value (or combination of values) occurs exactly once.",
-            "uniqueness: {columns: [sensor_id, ts], must_be_at_least: 0.999}"),
+            "uniqueness: {columns: [sensor_id, ts], must_be_at_least: 0.999}", domain=_FRACTION),
     _metric("distinctness", "Distinctness", ColumnOrColumnsThreshold, "uniqueness",
             "Number of distinct values divided by the number of rows.",
-            "distinctness: {column: heat_id, must_be_less_than: 0.5}"),
+            "distinctness: {column: heat_id, must_be_less_than: 0.5}", domain=_FRACTION),
     _metric("distinct_count", "CountDistinct", ColumnOrColumnsThreshold, "uniqueness",
             "Exact number of distinct values.",
-            "distinct_count: {column: sensor_id, must_be_between: [1, 500]}"),
+            "distinct_count: {column: sensor_id, must_be_between: [1, 500]}", domain=_COUNT),
     _metric("approx_distinct_count", "ApproxCountDistinct", ColumnThreshold, "uniqueness",
             "HyperLogLog estimate of the number of distinct values (cheap on large tables).",
-            "approx_distinct_count: {column: heat_id, must_be_at_least: 10}"),
-    _metric("min", "Minimum", ColumnThreshold, "validity",
-            "Smallest value of a numeric column.",
-            "min: {column: pressure, must_be_at_least: 0}"),
-    _metric("max", "Maximum", ColumnThreshold, "validity",
-            "Largest value of a numeric column.",
-            "max: {column: temperature, must_be_less_than: 1800}"),
+            "approx_distinct_count: {column: heat_id, must_be_at_least: 10}", domain=_COUNT),
+    Min(),
+    Max(),
     _metric("mean", "Mean", ColumnThreshold, "distribution",
             "Mean of a numeric column.",
-            "mean: {column: temperature, must_be_between: [1400, 1600]}"),
+            "mean: {column: temperature, must_be_between: [1400, 1600]}", column_types=NUMERIC),
     _metric("sum", "Sum", ColumnThreshold, "distribution",
             "Sum of a numeric column.",
-            "sum: {column: energy_kwh, must_be_at_most: 1000000}"),
+            "sum: {column: energy_kwh, must_be_at_most: 1000000}", column_types=NUMERIC),
     _metric("stddev", "StandardDeviation", ColumnThreshold, "distribution",
             "Population standard deviation of a numeric column; 0 on a frozen sensor.",
-            "stddev: {column: temperature, must_be_greater_than: 0}"),
-    _metric("quantile", "ApproxQuantile", QuantileParams, "distribution",
-            "Approximate quantile (Greenwald-Khanna, `relative_error` default 0.01).",
-            "quantile: {column: temperature, quantile: 0.5, must_be_between: [1450, 1550]}",
-            spec=lambda self, p: AnalyzerSpec("ApproxQuantile", (p.column,),
-                                              (("quantile", p.quantile), ("relative_error", p.relative_error))),
-            label=lambda self, p: f"quantile({p.column}, {p.quantile:g})"),
+            "stddev: {column: temperature, must_be_greater_than: 0}", domain=_NON_NEGATIVE,
+            column_types=NUMERIC),
+    Quantile(),
     Between(),
     NonNegative(),
     Positive(),
+    _NO_NAN,
     AllowedValues(),
     Pattern(),
     _metric("min_length", "MinLength", ColumnThreshold, "validity",
             "Shortest string length in the column.",
-            "min_length: {column: sensor_id, must_be_at_least: 5}"),
+            "min_length: {column: sensor_id, must_be_at_least: 5}", domain=_LENGTH, column_types=_STRING),
     _metric("max_length", "MaxLength", ColumnThreshold, "validity",
             "Longest string length in the column.",
-            "max_length: {column: sensor_id, must_be_at_most: 16}"),
+            "max_length: {column: sensor_id, must_be_at_most: 16}", domain=_LENGTH, column_types=_STRING),
     DataType(),
     Satisfies(),
     _metric("correlation", "Correlation", CorrelationParams, "distribution",
             "Pearson correlation of two numeric columns.",
-            "correlation: {columns: [temperature, pressure], must_be_less_than: 0.95}"),
+            "correlation: {columns: [temperature, pressure], must_be_less_than: 0.95}",
+            domain=Domain("a number from -1 to 1", -1.0, 1.0), column_types=NUMERIC),
     _metric("entropy", "Entropy", ColumnThreshold, "distribution",
             "Entropy of the value distribution; 0 when every row has the same value.",
-            "entropy: {column: status, must_be_greater_than: 0}"),
+            "entropy: {column: status, must_be_greater_than: 0}", domain=_NON_NEGATIVE),
 )

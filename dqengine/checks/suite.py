@@ -429,6 +429,11 @@ def _resolve_constraint(item: Any, path: Path, check: dict, registry: Constraint
         issues.extend(_issues_from_validation(exc, definition.params_model, coerced, path + (name,), smap,
                                               example=definition.example))
         return None
+    impossible = definition.threshold_problem(params)
+    if impossible is not None:
+        key, message = impossible
+        issues.append(smap.issue(path + (name, key), f"{_dotted(path + (name, key))}: {message}"))
+        return None
     line, col = smap.locate(path + (name,), key=True)
     return ConstraintSpec(
         check=check.get("name", ""), severity=check.get("severity", "error"), index=path[-1],

@@ -8,6 +8,7 @@ modelled here: each constraint type brings its own parameter model through the r
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +25,7 @@ from pydantic import (
 __all__ = [
     "StrictModel",
     "Name",
+    "NAME_PATTERN",
     "ColumnName",
     "SqlText",
     "DatasetModel",
@@ -37,11 +39,15 @@ __all__ = [
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Patterns run on Python's ``re``, as in the JSON Schema validator (jsonschema): ``\w`` means
+    # the same Unicode letters and digits to the engine and to the schema test.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, regex_engine="python-re")
 
 
-#: Suite and check names: they become values in the metrics tables and appear in SQL filters.
-Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+#: Suite and check names: they become values in the metrics tables (compared as values, never
+#: spliced into SQL). Any Unicode letter or digit, '_', '.', '-'; a letter or '_' first.
+NAME_PATTERN = r"^[^\W\d][\w.\-]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NAME_PATTERN)]
 #: A top-level column of the dataset; quoted as an identifier before Spark sees it.
 def _no_backtick(name: str) -> str:
     if "`" in name:
@@ -216,6 +222,31 @@ class RowFractionFields(StrictModel):
         return Threshold(op=">=", value=self.min_fraction)
 
 
+_JAVA_NAMED_BACKREF = re.compile(r"\\k<([A-Za-z][A-Za-z0-9]*)>")
+
+
+def _as_regex_module_syntax(pattern: str) -> str:
+    """Java's named back-reference ``\\k<name>`` as the ``regex`` module writes it, ``(?P=name)``.
+
+    Only a ``\\k`` that is itself unescaped is rewritten: ``\\\\k<a>`` is a literal backslash then
+    ``k<a>``. Java's ``(?<name>...)`` groups the ``regex`` module reads as they are.
+    """
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            match = _JAVA_NAMED_BACKREF.match(pattern, i)
+            if match:
+                out.append(f"(?P={match.group(1)})")
+                i = match.end()
+                continue
+            out.append(pattern[i:i + 2])  # an escape pair, copied whole
+            i += 2
+            continue
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
+
+
 def valid_regex(pattern: str) -> str:
     """Checked before Spark starts with the ``regex`` module, whose syntax (Unicode classes such as
     ``\\p{L}``, possessive quantifiers) is close to Java's; Spark's own parser checks it again
@@ -223,7 +254,7 @@ def valid_regex(pattern: str) -> str:
     import regex
 
     try:
-        regex.compile(pattern)
+        regex.compile(_as_regex_module_syntax(pattern))
     except regex.error as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
     return pattern

@@ -6,6 +6,7 @@ exist, or a ``where``/``satisfies`` expression Spark cannot parse or resolve, is
 """
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -91,11 +92,65 @@ def check_expression(spark: "SparkSession", df: "DataFrame", text: str, what: st
     if jvm.org.apache.spark.sql.catalyst.expressions.SubqueryExpression.hasSubquery(parsed):
         return f"{what} contains a subquery; only expressions over the dataset's own columns are allowed"
     try:
-        field = df.select(F.expr(text).alias("_dq_expr")).schema["_dq_expr"]
+        selected = df.select(F.expr(text).alias("_dq_expr"))
+        field = selected.schema["_dq_expr"]
     except (AnalysisException, ParseException) as exc:
         return f"{what} does not resolve against the dataset: {first_line(exc)}"
+    # Deequ evaluates a Compliance predicate inside its one aggregation over all rows: an aggregate,
+    # window or generator there fails the whole analysis (every constraint ERROR) or means
+    # something else than per row. Spark's analyzed plan says which, whatever the spelling.
+    found = _non_row_function(selected._jdf.queryExecution().analyzed(),
+                              df._jdf.queryExecution().analyzed())
+    if found is not None:
+        kind, function = found
+        return f"{what} uses {kind} ({function}); only row-level expressions are allowed"
     if not isinstance(field.dataType, BooleanType):
         return f"{what} must be a boolean expression, but it is {field.dataType.simpleString()}"
+    return None
+
+
+def _seq(seq) -> list:
+    return [seq.apply(i) for i in range(seq.size())]
+
+
+def _function_in(expression, class_name: str):
+    """The first sub-expression (depth first) whose JVM class is ``class_name``, or None."""
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        if node.getClass().getSimpleName() == class_name:
+            return node
+        stack.extend(reversed(_seq(node.children())))
+    return None
+
+
+def _non_row_function(plan, base) -> tuple[str, str] | None:
+    """("an aggregate function", "sum") if the analyzed ``plan`` aggregates, windows or generates
+    rows above ``base`` (the dataset's own plan, which is not the user's expression), else None."""
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if node.equals(base):
+            continue
+        name = node.nodeName()
+        if name == "Aggregate":
+            for expression in _seq(node.expressions()):
+                agg = _function_in(expression, "AggregateExpression")
+                if agg is not None:
+                    return "an aggregate function", agg.aggregateFunction().prettyName()
+            return "an aggregate function", "?"
+        if name == "Window":
+            for expression in _seq(node.expressions()):
+                window = _function_in(expression, "WindowExpression")
+                if window is not None:
+                    function = window.windowFunction()
+                    if function.getClass().getSimpleName() == "AggregateExpression":
+                        function = function.aggregateFunction()
+                    return "a window function", function.prettyName()
+            return "a window function", "?"
+        if name == "Generate":
+            return "a generator function", node.generator().prettyName()
+        stack.extend(_seq(node.children()))
     return None
 
 
@@ -113,25 +168,38 @@ def pin_dataset(spark: "SparkSession", suite: Suite, version: int | None = None)
     model = suite.dataset
     latest = latest_version(spark, suite)
     target = version if version is not None else (model.version if model.version is not None else latest)
-    version_key = "dataset.version" if version is None else "dataset"
+
+    def problem(message: str) -> DatasetError:
+        # A version given on the command line is not written anywhere in the suite file: no
+        # file:line:col to point at, just the one line. dataset.version is, so point at it.
+        if version is not None:
+            return DatasetError(message)
+        return DatasetError([suite.issue("dataset.version", message)])
+
     where = "--version" if version is not None else "dataset.version"
     if target > latest:
-        raise DatasetError([suite.issue(version_key, f"{where} {target} of {dataset_identity(model)} does not "
-                                                     f"exist; the latest version is {latest}")])
+        raise problem(f"{where} {target} of {dataset_identity(model)} does not exist; the latest version "
+                      f"is {latest}")
     reader = spark.read.format("delta").option("versionAsOf", target)
     try:
         df = reader.table(model.table) if model.table is not None else reader.load(dataset_identity(model))
         schema = {f.name: f.dataType.simpleString() for f in df.schema.fields}
     except Exception as exc:
-        raise DatasetError([suite.issue(version_key, f"cannot read version {target} of "
-                                                     f"{dataset_identity(model)}: {first_line(exc)} "
-                                                     "(was it vacuumed?)")]) from None
+        raise problem(f"cannot read version {target} of {dataset_identity(model)}: {first_line(exc)} "
+                      "(was it vacuumed?)") from None
     if model.where is not None:
         problem = check_expression(spark, df, model.where, "dataset.where")
         if problem:
             raise DatasetError([suite.issue("dataset.where", problem)])
         df = df.where(model.where)
     return PinnedDataset(dataset_identity(model), target, latest, df, schema)
+
+
+def _did_you_mean(column: str, schema: dict[str, str]) -> str:
+    """"did you mean 'Temperature'? " for a column that differs only in case or by a typo."""
+    same_case = [c for c in schema if c.lower() == column.lower()]
+    close = same_case or difflib.get_close_matches(column, list(schema), n=1, cutoff=0.8)
+    return f"did you mean '{close[0]}'? " if close else ""
 
 
 def preflight(spark: "SparkSession", suite: Suite, pinned: PinnedDataset,
@@ -151,11 +219,19 @@ def preflight(spark: "SparkSession", suite: Suite, pinned: PinnedDataset,
         missing = [c for c in spec.definition.checked_columns(spec.params) if c not in pinned.schema]
         for column in missing:
             message = (f"column '{column}' not found in {pinned.identity} version {pinned.version}; "
-                       f"columns: {available}")
+                       f"{_did_you_mean(column, pinned.schema)}columns: {available}")
             if tolerate_missing:
                 dropped[key] = f"schema changed: {message}"
             else:
                 issues.append(ConfigIssue(spec.file, spec.line, spec.col, f"{spec.name}: {message}"))
+        # A column of the wrong type fails Spark's analysis of the one aggregation Deequ runs for
+        # the whole suite: found here, it is this constraint's problem and no other's.
+        wrong_type = None if missing else spec.definition.type_problem(spec.params, pinned.schema)
+        if wrong_type is not None:
+            if tolerate_missing:
+                dropped[key] = f"schema changed: {wrong_type}"
+            else:
+                issues.append(ConfigIssue(spec.file, spec.line, spec.col, f"{spec.name}: {wrong_type}"))
         pattern = getattr(spec.params, "regex", None)
         if pattern is not None:
             try:  # the engine that will run it: Java's

@@ -111,7 +111,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     pinned: PinnedDataset = pin_dataset(spark, suite, version)
     has_history = store is not None and store.has_runs(suite.name, pinned.identity)
     dropped = preflight(spark, suite, pinned, tolerate_missing=has_history)
-    plan = plan_suite(suite, skip=dropped)
+    plan = plan_suite(suite, skip=dropped, schema=pinned.schema)
     if store is not None:
         store.ensure_writable()  # before the scan: a location we cannot write fails in seconds
 
@@ -129,7 +129,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         row_count = int(size) if size is not None else None
         results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped)
         status = run_status(results)
-        metric_records = tuple(r for spec in plan.analyzers for r in outputs[spec].records)
+        metric_records = plan.metric_records(outputs)
     except Exception as exc:
         logger.exception("run %s failed while computing metrics", run_id)
         message = f"run failed while computing metrics: {first_line(exc)}"
