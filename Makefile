@@ -6,7 +6,7 @@ STAMPS := .stamps
 # Spark's Ivy resolves the Delta + Deequ jars into this ignored in-repo cache; reruns use it.
 export DQENGINE_IVY_DIR := $(CURDIR)/.ivy2
 
-.PHONY: setup demo test validate schema jars clean
+.PHONY: setup demo test test-quick bench validate schema jars clean
 .DEFAULT_GOAL := demo
 
 setup: $(STAMPS)/venv $(STAMPS)/jars
@@ -28,6 +28,15 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q tests
+
+# Leaves out the tests that start more JVMs or real dqengine processes (marked multiprocess).
+test-quick: setup
+	$(PY) -m pytest -q -m "not multiprocess" tests
+
+# Timings, never part of the tests: start-up of real dqengine processes, a run by phase.
+bench: setup
+	$(PY) bench/bench_startup.py
+	$(PY) bench/bench_run.py --rows 1000000
 
 validate: $(STAMPS)/venv
 	$(VENV)/bin/dqengine validate conf/*.yml

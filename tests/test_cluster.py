@@ -21,6 +21,8 @@ from helpers import read_view
 from dqengine import metrics_schema as ms
 from dqengine.spark.jars import resolved_jars
 
+pytestmark = pytest.mark.multiprocess  # starts more JVMs: `make test-quick` leaves it out
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -19,6 +19,8 @@ from dqengine.spark import runner as runner_module
 from dqengine.spark.gate import decide
 from dqengine.spark.runner import run_suite
 
+pytestmark = pytest.mark.multiprocess  # starts more JVMs: `make test-quick` leaves it out
+
 SCHEMA = "id BIGINT, v DOUBLE"
 ROWS = [(1, 1.0), (2, 2.0), (3, 3.0)]
 

@@ -15,6 +15,8 @@ import pytest
 
 from dqengine.spark.jars import resolved_jars
 
+pytestmark = pytest.mark.multiprocess  # starts more JVMs: `make test-quick` leaves it out
+
 REPO = Path(__file__).resolve().parent.parent
 
 
