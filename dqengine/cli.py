@@ -11,11 +11,13 @@ go to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
 import sys
-from typing import Sequence
+import threading
+from typing import Callable, Iterator, Sequence
 
 from dqengine._version import __version__
 from dqengine.errors import (
@@ -100,13 +102,17 @@ def _quiet_unless_verbose(spark: object, args: argparse.Namespace) -> None:
         spark.sparkContext.setLogLevel("ERROR")  # type: ignore[attr-defined]
 
 
-def _stop_on_signals() -> None:
-    """SIGINT (Ctrl-C) and SIGTERM stop a run at once: ``interrupted``, exit 128+signal, nothing
-    recorded. The handler ends the JVM we launched and leaves without unwinding: a Deequ pass
-    would otherwise go on until its Spark jobs end, and a cancelled pass comes back as failed
-    metrics that must not be recorded. A run is one Delta commit, so stopping anywhere, even
-    during the commit, leaves the whole run or nothing of it. Installed again after the session
-    starts, because pyspark installs its own SIGINT handler then."""
+@contextlib.contextmanager
+def _interruptible() -> Iterator[Callable[[], None]]:
+    """While a command runs, SIGINT (Ctrl-C) and SIGTERM stop it at once: ``interrupted``, exit
+    128+signal, nothing recorded. The handler ends the JVM we launched and leaves without
+    unwinding: a Deequ pass would otherwise go on until its Spark jobs end, and a cancelled pass
+    comes back as failed metrics that must not be recorded. A run is one Delta commit, so
+    stopping anywhere, even during the commit, leaves the whole run or nothing of it.
+
+    Yields a function that installs the handler again (pyspark installs its own SIGINT handler
+    when the session starts); the previous handlers are restored afterwards, so ``main()`` called
+    in-process leaves the caller's handlers as they were."""
 
     def handler(signum: int, frame: object) -> None:
         print("interrupted", file=sys.stderr, flush=True)
@@ -123,8 +129,21 @@ def _stop_on_signals() -> None:
         finally:
             os._exit(128 + signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, handler)
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may
+        yield lambda: None
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def install() -> None:
+        for signum in previous:
+            signal.signal(signum, handler)
+
+    install()
+    try:
+        yield install
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -138,15 +157,16 @@ def _run(args: argparse.Namespace) -> int:
 
     suite = load_suite(args.suite)  # before Spark starts
     location = resolve_location(args.metrics)
-    spark = get_spark(f"dqengine:{suite.name}")
-    _quiet_unless_verbose(spark, args)
-    _stop_on_signals()
-    try:
-        run = run_suite(spark, suite, version=args.dataset_version, metrics=location, run_id=args.run_id)
-    except RecordingError as exc:  # computed, not recorded: the summary first, then why
-        print(format_run(exc.run))
-        print(f"dqengine: {exc}", file=sys.stderr)
-        return EXIT_RUNTIME
+    with _interruptible() as reinstall:
+        spark = get_spark(f"dqengine:{suite.name}")
+        reinstall()
+        _quiet_unless_verbose(spark, args)
+        try:
+            run = run_suite(spark, suite, version=args.dataset_version, metrics=location, run_id=args.run_id)
+        except RecordingError as exc:  # computed, not recorded: the summary first, then why
+            print(format_run(exc.run))
+            print(f"dqengine: {exc}", file=sys.stderr)
+            return EXIT_RUNTIME
     print(format_run(run))
     print(f"recorded in {run.extra.get('metrics_location', location)}")
     publish_task_values(spark, run)
@@ -163,10 +183,11 @@ def _gate(args: argparse.Namespace) -> int:
 
     suite = load_suite(args.suite)
     location = resolve_location(args.metrics)
-    spark = get_spark(f"dqengine-gate:{suite.name}")
-    _quiet_unless_verbose(spark, args)
-    _stop_on_signals()
-    decision = decide(spark, suite, version=args.dataset_version, metrics=location)
+    with _interruptible() as reinstall:
+        spark = get_spark(f"dqengine-gate:{suite.name}")
+        reinstall()
+        _quiet_unless_verbose(spark, args)
+        decision = decide(spark, suite, version=args.dataset_version, metrics=location)
     if decision.certified:
         # The reason first, the version last: spark-submit merges a Python job's stderr into its
         # stdout, and there `... | tail -n 1` still yields exactly the version.

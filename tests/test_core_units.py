@@ -110,3 +110,22 @@ def test_metrics_location_relative_path_and_table_names(tmp_path, monkeypatch):
     assert location.value == str(tmp_path / "dq_metrics")
     assert location.table("dq_runs") == f"delta.`{tmp_path}/dq_metrics/dq_runs`"
     assert MetricsLocation.parse("main.quality").table("dq_runs") == "main.quality.dq_runs"
+
+
+def test_cli_restores_the_callers_signal_handlers():
+    """main() run in-process (a notebook, a test) must not leave its stop-at-once handlers behind."""
+    import signal
+
+    from dqengine.cli import _interruptible
+
+    mine = lambda signum, frame: None  # noqa: E731
+    before = signal.signal(signal.SIGINT, mine)
+    try:
+        with _interruptible() as reinstall:
+            assert signal.getsignal(signal.SIGINT) is not mine
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # what pyspark does at start-up
+            reinstall()
+            assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        assert signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, before)
