@@ -88,7 +88,8 @@ def certify(suite: Suite, dataset: str, span: DataVersion, runs: Sequence[Mappin
                             run_version, unchanged)
 
     in_span = sorted((r for r in runs if r["suite"] == suite.name and r["dataset"] == dataset
-                      and first <= r["dataset_version"] <= target), key=_newest_first, reverse=True)
+                      and r["dataset_version"] is not None and first <= r["dataset_version"] <= target),
+                     key=_newest_first, reverse=True)
     if not in_span:
         checked = last_checked()
         if checked is None:

@@ -144,7 +144,7 @@ def decide(suite: Suite, *, version: int | None, location: MetricsLocation) -> G
     span = _data_version(log_dir, target)
     records = _Records(location)
     runs = records.runs(suite.name, dataset)
-    checked = [r["dataset_version"] for r in runs]
+    checked = [r["dataset_version"] for r in runs if r["dataset_version"] is not None]
     return certify(suite, dataset, span, runs, last_checked=lambda: max(checked, default=None),
                    check_rows=lambda run_id: records.check_results(run_id, suite.name, dataset),
                    location=str(location))

@@ -121,6 +121,16 @@ def test_the_rule_picks_the_newest_run_over_versions_with_the_same_data():
     assert decision.certified and decision.run_id == "old" and "versions 4-5 change no data" in decision.reason
 
 
+def test_a_run_without_a_version_is_not_a_candidate():
+    """An ERROR run recorded before its version was pinned has no dataset_version."""
+    suite = parse_suite(SUITE.format(path="/d", pinned=""), "s.yml")
+    broken = {"run_id": "e", "suite": suite.name, "suite_fingerprint": suite.fingerprint, "dataset": "/d",
+              "dataset_version": None, "status": "ERROR", "message": "m", "finished_at": None}
+    decision = certify(suite, "/d", DataVersion(1, 1), [broken], last_checked=lambda: None,
+                       check_rows=lambda run_id: [], location="m")
+    assert not decision.certified and decision.reason.startswith("never checked")
+
+
 # --- real tables: both gates, the same decisions ------------------------------------------------
 
 
@@ -219,6 +229,19 @@ def test_optimize_and_set_tblproperties_keep_the_certification(spark, table, wri
     assert decision.certified and decision.version == latest and decision.run_version == 2
     assert [v for v, _ in decision.unchanged] == list(range(3, latest + 1))
     assert "SET TBLPROPERTIES" in decision.reason
+
+
+def test_a_dataset_path_with_glob_characters_is_read_literally(spark, tmp_path, write_suite):
+    """Spark reads the commit files through a Hadoop glob: '[1]' in the path must not be a pattern."""
+    path = str(tmp_path / "data[1]")
+    for i in range(2):
+        _append(spark, path, [(i, float(i))])
+    suite = _suite(write_suite, path)
+    metrics = str(tmp_path / "metrics")
+    run = run_suite(spark, suite, metrics=metrics)
+    spark.sql(f"OPTIMIZE delta.`{path}`")
+    decision = _both(spark, suite, metrics)
+    assert decision.certified and (decision.version, decision.run_id, decision.run_version) == (2, run.run_id, 1)
 
 
 @pytest.mark.parametrize("change", ["append", "delete", "add-columns"])

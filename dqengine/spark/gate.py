@@ -36,6 +36,11 @@ def _log_dir(spark: "SparkSession", suite: Suite) -> str:
     return f"{str(location).rstrip('/')}/_delta_log"
 
 
+def _glob_escape(path: str) -> str:
+    """``path`` matched literally by Hadoop's glob (a table under /data/t* must not read /data/tA)."""
+    return "".join("\\" + c if c in "\\*?[]{}" else c for c in path)
+
+
 def _commit_reader(spark: "SparkSession", log_dir: str):
     """``read(lo, hi)`` for :func:`last_data_change`: the commit files, through Spark (any file system)."""
 
@@ -45,7 +50,7 @@ def _commit_reader(spark: "SparkSession", log_dir: str):
 
         names = ",".join(commit_file_name(v)[:-len(".json")] for v in range(lo, hi + 1))
         try:
-            rows = spark.read.text(f"{log_dir}/{{{names}}}.json", wholetext=True) \
+            rows = spark.read.text(f"{_glob_escape(log_dir)}/{{{names}}}.json", wholetext=True) \
                 .select(F.input_file_name().alias("file"), "value").collect()
         except AnalysisException as exc:
             if "PATH_NOT_FOUND" in str(exc) or "Path does not exist" in str(exc):
