@@ -20,11 +20,12 @@ from typing import Any, Callable, Mapping, Sequence
 from dqengine.checks.suite import Suite
 from dqengine.deltalog import DataVersion
 from dqengine.errors import DatasetError
+from dqengine.results import RunStatus
 
 __all__ = ["GateDecision", "target_version", "certify", "describe_unchanged"]
 
 #: run statuses that certify (WARNING: only warning-severity constraints did not pass)
-_CERTIFYING = ("PASSED", "WARNING")
+_CERTIFYING = frozenset(status.value for status in RunStatus if status.certifies)
 
 
 @dataclass(frozen=True)
