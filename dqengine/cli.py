@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gate", help="print the certified Delta version, or exit 1 with the reason")
     p.add_argument("suite", metavar="SUITE")
     p.add_argument("--version", dest="dataset_version", type=_version,
-                   help="version the training job wants (default: the table's latest)")
+                   help="version the training job wants (default: the suite's dataset.version, else the "
+                        "table's latest)")
     p.add_argument("--metrics", help="metrics location, as for run")
 
     p = sub.add_parser("schema", help="print the JSON Schema of suite files")
@@ -176,18 +177,24 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _gate(args: argparse.Namespace) -> int:
+    from dqengine import fastgate
     from dqengine.checks import load_suite
-    from dqengine.spark.gate import decide
-    from dqengine.spark.session import get_spark
     from dqengine.spark.store import resolve_location
 
     suite = load_suite(args.suite)
     location = resolve_location(args.metrics)
-    with _interruptible() as reinstall:
-        spark = get_spark(f"dqengine-gate:{suite.name}")
-        reinstall()
-        _quiet_unless_verbose(spark, args)
-        decision = decide(spark, suite, version=args.dataset_version, metrics=location)
+    if fastgate.applies(suite, location) and os.environ.get("DQENGINE_GATE_SPARK") != "1":
+        # local paths: the Delta log and dq_records are read as files, no JVM is started
+        decision = fastgate.decide(suite, version=args.dataset_version, location=location)
+    else:
+        from dqengine.spark.gate import decide
+        from dqengine.spark.session import get_spark
+
+        with _interruptible() as reinstall:
+            spark = get_spark(f"dqengine-gate:{suite.name}")
+            reinstall()
+            _quiet_unless_verbose(spark, args)
+            decision = decide(spark, suite, version=args.dataset_version, metrics=location)
     if decision.certified:
         # The reason first, the version last: spark-submit merges a Python job's stderr into its
         # stdout, and there `... | tail -n 1` still yields exactly the version.

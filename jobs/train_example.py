@@ -4,8 +4,9 @@
     spark-submit ... jobs/train_example.py SUITE --version "$VERSION" --out model.txt
 
 It asks the gate itself as well (``read_certified_version``), so it cannot be pointed at an
-uncertified version by mistake; without ``--version`` it takes the latest version, which must be
-certified. A real training job should do the same.
+uncertified version by mistake; without ``--version`` it takes the version the suite pins
+(``dataset.version``), else the latest, which must be certified. A real training job should do
+the same.
 """
 import argparse
 import sys
@@ -19,7 +20,7 @@ from dqengine.spark.session import get_spark
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("suite")
-    parser.add_argument("--version", type=int, help="default: the latest version (it must be certified)")
+    parser.add_argument("--version", type=int, help="default: the suite's dataset.version, else the latest (it must be certified)")
     parser.add_argument("--metrics")
     parser.add_argument("--out", required=True, help="where to write the 'model'")
     return parser

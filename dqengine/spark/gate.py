@@ -1,20 +1,22 @@
-"""The training gate: which Delta version of a dataset may a training job read?
+"""The training gate through Spark: which Delta version of a dataset may a training job read?
 
-A version is certified for a suite when the latest run of *that* suite (same fingerprint) on
-*that* dataset and *that exact* version passed (PASSED, or WARNING: warnings never block), and its
-``dq_check_results`` rows agree: one row per constraint of the current suite and no error-severity
-row other than PASSED. Anything else blocks, with the reason.
+The rule is :func:`dqengine.certify.certify`, shared with the gate that needs no JVM
+(:mod:`dqengine.fastgate`, for local paths); this module only reads, through Spark and so from any
+file system or metastore: the dataset's latest version and its Delta log (which commits changed
+data, :mod:`dqengine.deltalog`), and the suite's runs in ``dq_records``.
 
 Trust model: the gate trusts the metrics tables. Whoever can write them can certify data, so only
 the quality job's principal should have write access (see README, "Trust model").
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Mapping
 
+from dqengine.certify import GateDecision, certify, target_version
 from dqengine.checks.suite import Suite
-from dqengine.errors import GateBlocked
+from dqengine.deltalog import Commit, DataVersion, commit_file_name, last_data_change, parse_commit
+from dqengine.errors import GateBlocked, first_line
 from dqengine.spark.dataset import dataset_identity, latest_version
 from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
 
@@ -23,54 +25,69 @@ if TYPE_CHECKING:
 
 __all__ = ["GateDecision", "decide", "certified_version", "read_certified", "read_certified_version"]
 
+logger = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class GateDecision:
-    certified: bool
-    dataset: str
-    version: int
-    reason: str
-    run_id: str | None = None
+
+def _log_dir(spark: "SparkSession", suite: Suite) -> str:
+    model = suite.dataset
+    if model.table is None:
+        return f"{dataset_identity(model)}/_delta_log"
+    location = spark.sql(f"DESCRIBE DETAIL {model.table}").select("location").head()[0]
+    return f"{str(location).rstrip('/')}/_delta_log"
+
+
+def _glob_escape(path: str) -> str:
+    """``path`` matched literally by Hadoop's glob (a table under /data/t* must not read /data/tA)."""
+    return "".join("\\" + c if c in "\\*?[]{}" else c for c in path)
+
+
+def _commit_reader(spark: "SparkSession", log_dir: str):
+    """``read(lo, hi)`` for :func:`last_data_change`: the commit files, through Spark (any file system)."""
+
+    def read(lo: int, hi: int) -> Mapping[int, Commit]:
+        from pyspark.sql import functions as F
+        from pyspark.sql.utils import AnalysisException
+
+        names = ",".join(commit_file_name(v)[:-len(".json")] for v in range(lo, hi + 1))
+        try:
+            rows = spark.read.text(f"{_glob_escape(log_dir)}/{{{names}}}.json", wholetext=True) \
+                .select(F.input_file_name().alias("file"), "value").collect()
+        except AnalysisException as exc:
+            if "PATH_NOT_FOUND" in str(exc) or "Path does not exist" in str(exc):
+                return {}  # none of them is there (cleaned up)
+            raise
+        commits = {}
+        for row in rows:
+            version = int(row["file"].rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0])
+            commits[version] = parse_commit(version, row["value"])
+        return commits
+
+    return read
+
+
+def data_version(spark: "SparkSession", suite: Suite, target: int) -> DataVersion:
+    """The newest version <= ``target`` that changed data, from the dataset's Delta log."""
+    try:
+        return last_data_change(target, _commit_reader(spark, _log_dir(spark, suite)))
+    except Exception as exc:  # an unreadable log: no commit is known to keep the data, as before
+        logger.warning("cannot read the Delta log of %s (%s); every commit counts as a data change",
+                       dataset_identity(suite.dataset), first_line(exc))
+        return DataVersion(target, target)
 
 
 def decide(spark: "SparkSession", suite: Suite, *, version: int | None = None,
            metrics: str | MetricsLocation | None = None) -> GateDecision:
+    """The gate's decision about ``version``, else the suite's ``dataset.version``, else the latest."""
     location = metrics if isinstance(metrics, MetricsLocation) else resolve_location(metrics)
     store = MetricsStore(spark, location)
     dataset = dataset_identity(suite.dataset)
-    target = version if version is not None else latest_version(spark, suite)
-
-    def blocked(reason: str, run_id: str | None = None) -> GateDecision:
-        return GateDecision(False, dataset, target, reason, run_id)
-
-    on_version = store.runs(suite.name, dataset, target)
-    if not on_version:
-        checked = store.latest_checked_version(suite.name, dataset)
-        if checked is None:
-            return blocked(f"never checked: no run of suite '{suite.name}' on {dataset} in {location}; "
-                           f"run `dqengine run {suite.source}` first")
-        if target > checked:
-            return blocked(f"newer data not yet checked: {dataset} is at version {target}, the last "
-                           f"checked version is {checked}; run the suite on version {target}")
-        return blocked(f"version {target} of {dataset} was never checked by suite '{suite.name}'")
-    same_suite = [r for r in on_version if r["suite_fingerprint"] == suite.fingerprint]
-    if not same_suite:
-        latest = on_version[0]
-        return blocked(f"suite changed since version {target} was checked (run {latest['run_id']} used "
-                       f"fingerprint {latest['suite_fingerprint'][:12]}, the suite is now "
-                       f"{suite.fingerprint[:12]}); run the suite again", latest["run_id"])
-    run = same_suite[0]
-    if run["status"] not in ("PASSED", "WARNING"):
-        return blocked(f"failed: run {run['run_id']} of version {target} is {run['status']}: "
-                       f"{run['message']}", run["run_id"])
-    rows = store.check_results(run["run_id"])
-    blocking = [r for r in rows if r["severity"] == "error" and r["status"] != "PASSED"]
-    if len(rows) != len(suite.constraints) or blocking:
-        return blocked(f"run {run['run_id']} is inconsistent: {len(rows)} constraint rows for "
-                       f"{len(suite.constraints)} constraints, {len(blocking)} blocking; not certified",
-                       run["run_id"])
-    return GateDecision(True, dataset, target, f"certified by run {run['run_id']} ({run['status']})",
-                        run["run_id"])
+    target = target_version(suite, dataset, version, latest_version(spark, suite))
+    span = data_version(spark, suite, target)
+    runs = [r.asDict() for r in store.runs(suite.name, dataset, span.version, target)]
+    return certify(suite, dataset, span, runs,
+                   last_checked=lambda: store.latest_checked_version(suite.name, dataset),
+                   check_rows=lambda run_id: [r.asDict() for r in store.check_results(run_id, suite.name, dataset)],
+                   location=str(location))
 
 
 def certified_version(spark: "SparkSession", suite: Suite, *, version: int | None = None,

@@ -172,6 +172,19 @@ def run_predicate(run_id: str, suite: str, dataset: str) -> str:
             f"AND dataset = {sql_literal(dataset)}")
 
 
+def legacy_layout_message(location: MetricsLocation, tables: list[str]) -> str:
+    """Why a location holding dqengine 0.1's tables is refused (by the Spark and the no-JVM gate)."""
+    return (f"{location} holds metrics tables in the layout of dqengine 0.1 ({', '.join(tables)}), "
+            f"which this version neither reads nor writes (a run is now one commit to {ms.RECORDS}); "
+            "give --metrics a new location, or move or drop those tables")
+
+
+def foreign_table_message(table: str, columns: list[str]) -> str:
+    """Why a ``dq_records`` that dqengine did not create is refused."""
+    return (f"{table} is not a dqengine metrics table (columns {', '.join(columns)}); "
+            "give --metrics a location that dqengine owns")
+
+
 class MetricsStore:
     def __init__(self, spark: "SparkSession", location: MetricsLocation):
         self.spark = spark
@@ -199,17 +212,12 @@ class MetricsStore:
     def _refuse_legacy_layout(self) -> None:
         legacy = self._legacy_tables()
         if legacy:
-            raise MetricsStoreError(
-                f"{self.location} holds metrics tables in the layout of dqengine 0.1 ({', '.join(legacy)}), "
-                f"which this version neither reads nor writes (a run is now one commit to {ms.RECORDS}); "
-                "give --metrics a new location, or move or drop those tables")
+            raise MetricsStoreError(legacy_layout_message(self.location, legacy))
 
     def _check_records_schema(self, df: "DataFrame") -> None:
         expected = [c.name for c in ms.STORED]
         if df.columns != expected:
-            raise MetricsStoreError(
-                f"{self.records_table} is not a dqengine metrics table (columns {', '.join(df.columns)}); "
-                "give --metrics a location that dqengine owns")
+            raise MetricsStoreError(foreign_table_message(self.records_table, df.columns))
 
     def _create(self) -> None:
         key, value = ms.LAYOUT
@@ -311,15 +319,16 @@ class MetricsStore:
             return None
         return df.where(F.col(ms.RECORD) == ms.KIND[table]).select(*ms.column_names(table))
 
-    def runs(self, suite: str, dataset: str, version: int) -> list[Any]:
-        """This suite's runs on one version of the dataset, newest first."""
+    def runs(self, suite: str, dataset: str, version: int, last: int | None = None) -> list[Any]:
+        """This suite's runs on the dataset at ``version`` (or versions ``version``..``last``), newest first."""
         from pyspark.sql import functions as F
 
         df = self.read(ms.RUNS)
         if df is None:
             return []
+        last = version if last is None else last
         return (df.where((F.col("suite") == suite) & (F.col("dataset") == dataset)
-                         & (F.col("dataset_version") == version))
+                         & F.col("dataset_version").between(version, last))
                   .orderBy(F.col("finished_at").desc()).collect())
 
     def latest_checked_version(self, suite: str, dataset: str) -> int | None:
@@ -352,14 +361,16 @@ class MetricsStore:
             self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS {ms.view_sql(table, self.records_table)}")
         return {table: table for table in ms.TABLES}
 
-    def check_results(self, run_id: str) -> list[Any]:
+    def check_results(self, run_id: str, suite: str, dataset: str) -> list[Any]:
+        """The ``dq_check_results`` rows of one run of ``suite`` on ``dataset``: a scheduler's run id
+        (``{{job.run_id}}``) may be shared by several suites of one job."""
         from pyspark.sql import functions as F
 
         df = self.read(ms.CHECK_RESULTS)
         if df is None:
             return []
-        return df.where(F.col("run_id") == run_id).collect()
-
+        return df.where((F.col("run_id") == run_id) & (F.col("suite") == suite)
+                        & (F.col("dataset") == dataset)).collect()
 
 def register_views(spark: "SparkSession", metrics: "str | MetricsLocation | None" = None) -> dict[str, str]:
     """Make ``dq_runs``, ``dq_check_results`` and ``dq_metrics`` queryable by SQL in this session.

@@ -1,0 +1,150 @@
+"""The gate without a JVM, for a dataset and a metrics location that are both local paths.
+
+Starting Spark takes seconds; answering "which version is certified" needs no Spark: the
+dataset's versions and which commits changed data are in its ``_delta_log`` (read here as files),
+and the runs are in ``dq_records``, read with the ``deltalake`` package (delta-rs, native code).
+The decision is :func:`dqengine.certify.certify`, the same rule the Spark gate applies; this
+module only reads, and refuses what the Spark gate refuses (a ``dq_records`` that is not
+dqengine's, a location in dqengine 0.1's layout) with the same messages.
+
+A metastore table or metrics schema, and remote paths (``s3://``, ``abfss://``, ``dbfs:``), go
+through :mod:`dqengine.spark.gate`. Nothing here imports pyspark.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from dqengine import metrics_schema as ms
+from dqengine.certify import GateDecision, certify, target_version
+from dqengine.checks.suite import Suite
+from dqengine.deltalog import Commit, DataVersion, commit_file_name, last_data_change, parse_commit, \
+    version_of_log_file
+from dqengine.errors import DatasetError, MetricsStoreError, first_line
+from dqengine.spark.dataset import dataset_identity
+from dqengine.spark.store import MetricsLocation, foreign_table_message, legacy_layout_message
+
+__all__ = ["applies", "decide"]
+
+#: Columns of dq_runs and dq_check_results the rule reads.
+_RUN_COLUMNS = ("run_id", "suite", "suite_fingerprint", "dataset", "dataset_version", "status", "message",
+                "finished_at")
+_CHECK_COLUMNS = ("run_id", "suite", "dataset", "severity", "status")
+
+
+def _local(path: str) -> bool:
+    return "://" not in path and not path.startswith("dbfs:")
+
+
+def applies(suite: Suite, location: MetricsLocation) -> bool:
+    """Both the dataset and the metrics location are local paths."""
+    path = suite.dataset.path
+    return (suite.dataset.table is None and path is not None and _local(path)
+            and location.kind == "path" and _local(location.value))
+
+
+# --- the dataset's Delta log, as local files ----------------------------------------------------
+
+
+def _latest_version(suite: Suite, log_dir: str) -> int:
+    try:
+        versions = [v for v in map(version_of_log_file, os.listdir(log_dir)) if v is not None]
+    except (FileNotFoundError, NotADirectoryError):
+        versions = []
+    if not versions:
+        raise DatasetError([suite.issue("dataset.path", f"path '{dataset_identity(suite.dataset)}' is not a "
+                                                        f"Delta table (no commits in {log_dir}); point dataset "
+                                                        "at an existing Delta table")])
+    return max(versions)
+
+
+def _read_commits(log_dir: str):
+    def read(lo: int, hi: int) -> Mapping[int, Commit]:
+        commits = {}
+        for version in range(lo, hi + 1):
+            try:
+                with open(os.path.join(log_dir, commit_file_name(version)), encoding="utf-8") as fh:
+                    text = fh.read()
+            except FileNotFoundError:
+                continue  # cleaned up
+            commits[version] = parse_commit(version, text)
+        return commits
+
+    return read
+
+
+def _data_version(log_dir: str, target: int) -> DataVersion:
+    try:
+        return last_data_change(target, _read_commits(log_dir))
+    except (OSError, UnicodeDecodeError):  # as the Spark gate: no commit is known to keep the data
+        return DataVersion(target, target)
+
+
+# --- dq_records, with delta-rs --------------------------------------------------------------------
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class _Records:
+    """The rows the gate reads from ``<location>/dq_records``, or none when nothing was recorded."""
+
+    def __init__(self, location: MetricsLocation):
+        self.location = location
+        self.path = os.path.join(location.value, ms.RECORDS)
+        self.table = self._open()
+
+    def _open(self):
+        if not os.path.isdir(os.path.join(self.path, "_delta_log")):
+            legacy = [self.location.table(t) for t in ms.TABLES
+                      if os.path.isdir(os.path.join(self.location.value, t, "_delta_log"))]
+            if legacy:  # rather than answer "never checked" about old history
+                raise MetricsStoreError(legacy_layout_message(self.location, legacy))
+            return None
+        from deltalake import DeltaTable
+
+        try:
+            table = DeltaTable(self.path)
+            columns = [field.name for field in table.schema().fields]
+        except Exception as exc:  # delta-rs raises its own types (TableNotFoundError, DeltaError, ...)
+            raise MetricsStoreError(f"cannot read {self.location.table(ms.RECORDS)}: {first_line(exc)}") from exc
+        if columns != [c.name for c in ms.STORED]:
+            raise MetricsStoreError(foreign_table_message(self.location.table(ms.RECORDS), columns))
+        return table
+
+    def _query(self, columns: tuple[str, ...], kind: str, **equal: Any) -> list[dict[str, Any]]:
+        if self.table is None:
+            return []
+        from deltalake import QueryBuilder
+
+        where = " AND ".join([f"{ms.RECORD} = {_literal(kind)}"]
+                             + [f'"{name}" = {_literal(value)}' for name, value in equal.items()])
+        select = ", ".join(f'"{c}"' for c in columns)
+        result = QueryBuilder().register("r", self.table).execute(f"SELECT {select} FROM r WHERE {where}").read_all()
+        values = {c: result.column(c).to_pylist() for c in columns}
+        return [dict(zip(columns, row)) for row in zip(*values.values())]
+
+    def runs(self, suite: str, dataset: str) -> list[dict[str, Any]]:
+        return self._query(_RUN_COLUMNS, ms.KIND[ms.RUNS], suite=suite, dataset=dataset)
+
+    def check_results(self, run_id: str, suite: str, dataset: str) -> list[dict[str, Any]]:
+        return self._query(_CHECK_COLUMNS, ms.KIND[ms.CHECK_RESULTS], run_id=run_id, suite=suite, dataset=dataset)
+
+
+def decide(suite: Suite, *, version: int | None, location: MetricsLocation) -> GateDecision:
+    """The same decision as :func:`dqengine.spark.gate.decide`, for local paths, without a JVM."""
+    if not applies(suite, location):
+        raise ValueError("fastgate.decide needs a local dataset path and a local metrics path")
+    dataset = dataset_identity(suite.dataset)
+    log_dir = os.path.join(dataset, "_delta_log")
+    target = target_version(suite, dataset, version, _latest_version(suite, log_dir))
+    span = _data_version(log_dir, target)
+    records = _Records(location)
+    runs = records.runs(suite.name, dataset)
+    checked = [r["dataset_version"] for r in runs if r["dataset_version"] is not None]
+    return certify(suite, dataset, span, runs, last_checked=lambda: max(checked, default=None),
+                   check_rows=lambda run_id: records.check_results(run_id, suite.name, dataset),
+                   location=str(location))
