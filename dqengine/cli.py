@@ -122,11 +122,12 @@ def _interruptible() -> Iterator[Callable[[], None]]:
 
             process = getattr(SparkContext._gateway, "proc", None)  # None under spark-submit
             if process is not None:
-                process.terminate()
+                process.terminate()  # Spark's shutdown hooks remove its temporary directories
                 try:
                     process.wait(timeout=5)
                 except Exception:
                     process.kill()
+                    process.wait(timeout=5)  # reaped before we go: no JVM outlives the command
         finally:
             os._exit(128 + signum)
 
