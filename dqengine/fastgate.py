@@ -22,7 +22,8 @@ from dqengine.deltalog import Commit, DataVersion, commit_file_name, last_data_c
     version_of_log_file
 from dqengine.errors import DatasetError, MetricsStoreError, first_line
 from dqengine.spark.dataset import dataset_identity
-from dqengine.spark.store import MetricsLocation, foreign_table_message, legacy_layout_message
+from dqengine.spark.store import MetricsLocation, check_metrics_directory, foreign_table_message, \
+    legacy_layout_message
 
 __all__ = ["applies", "decide"]
 
@@ -138,6 +139,7 @@ def decide(suite: Suite, *, version: int | None, location: MetricsLocation) -> G
     """The same decision as :func:`dqengine.spark.gate.decide`, for local paths, without a JVM."""
     if not applies(suite, location):
         raise ValueError("fastgate.decide needs a local dataset path and a local metrics path")
+    check_metrics_directory(location)
     dataset = dataset_identity(suite.dataset)
     log_dir = os.path.join(dataset, "_delta_log")
     target = target_version(suite, dataset, version, _latest_version(suite, log_dir))

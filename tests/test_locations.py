@@ -92,6 +92,31 @@ def test_metrics_inside_a_delta_data_table_is_refused(tmp_path):
     assert _settle(str(tmp_path / "metrics")).kind == "path"  # the location that holds dq_records
 
 
+def test_the_no_jvm_gate_refuses_the_same_directories(tmp_path, write_suite):
+    """The gate without Spark applies the same directory rules, with the same messages, rather than
+    answer "never checked" about a data table given as --metrics."""
+    from dqengine import fastgate
+    from dqengine.checks import load_suite
+
+    table = tmp_path / "readings"
+    (table / "_delta_log").mkdir(parents=True)
+    (table / "_delta_log" / "00000000000000000000.json").write_text("{}\n")
+    suite = load_suite(write_suite(f"""
+        suite: loc
+        dataset: {{path: '{table}'}}
+        checks:
+          - name: c
+            constraints:
+              - row_count: {{must_be: 1}}
+    """))
+    location = MetricsLocation.parse(str(table))
+    assert fastgate.applies(suite, location)
+    with pytest.raises(ConfigError, match=rf"^--metrics {table} is a Delta data table, not a metrics location"):
+        fastgate.decide(suite, version=None, location=location)
+    with pytest.raises(ConfigError, match=rf"^--metrics {table}/dq lies inside the Delta table {table};"):
+        fastgate.decide(suite, version=None, location=MetricsLocation.parse(str(table / "dq")))
+
+
 def test_metastore_locations_on_the_real_session(spark, delta_table, write_suite, tmp_path):
     from dqengine.spark.runner import run_suite
     from dqengine.checks import load_suite

@@ -27,7 +27,7 @@ from dqengine.results import RunResult
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "settle_location", "register_views",
+__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "settle_location", "check_metrics_directory", "register_views",
            "run_predicate", "DEFAULT_LOCATION"]
 
 logger = logging.getLogger(__name__)
@@ -111,9 +111,16 @@ def settle_location(spark: "SparkSession", location: MetricsLocation) -> Metrics
     if location.kind == "schema":
         _check_schema(spark, location.value)
         return location
+    check_metrics_directory(location)
+    return location
+
+
+def check_metrics_directory(location: MetricsLocation) -> None:
+    """A metrics directory must not be, or lie in, a Delta data table (no session needed, so the
+    no-JVM gate refuses the same locations with the same messages)."""
     table = _delta_table_around(location.value)
     if table is None or table == f"{location.value}/{ms.RECORDS}":
-        return location
+        return
     if table != location.value:
         raise ConfigError(f"--metrics {location.value} lies inside the Delta table {table}; "
                           "give the metrics a directory of their own (e.g. ./dq_metrics)")
