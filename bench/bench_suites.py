@@ -203,7 +203,41 @@ def bench_suite(spark, name: str, path: str, version: int, runs: int, names: lis
              "median_s": round(medians[c.name], 3) if c.name in medians else None,
              "runs_s": [round(t, 3) for t in times[c.name]], "spark_jobs": jobs.get(c.name)} for c in field]
     return {"suite": name, "constraints": len(suite.constraints), "failing": failed, "medians": medians,
-            "contenders": rows}
+            "contenders": rows, "verdicts": reference}
+
+
+GX_PYTHON = REPO / ".venv-gx" / "bin" / "python"
+
+
+def bench_gx(result: dict, args, data: Path, log=print) -> None:
+    """GX lean on suite P, in its own process (.venv-gx), after the others: adds its row to ``result``.
+
+    Its own JVM, so it cannot be interleaved with the contenders of this session; it gets its own
+    warm-up and the same number of timed runs, Spark start-up excluded as for the others.
+    """
+    if not GX_PYTHON.exists():
+        log("  GX lean skipped: no .venv-gx (bench/gx/setup_gx.sh creates it when PyPI is reachable)")
+        return
+    out = Path(tempfile.mkdtemp(prefix="dqbench-gx-")) / "gx.json"
+    command = [str(GX_PYTHON), str(REPO / "bench" / "gx" / "gx_lean.py"), "--data", str(data),
+               "--version", str(args.version), "--runs", str(args.runs), "--json", str(out),
+               "--shuffle-partitions", str(args.shuffle_partitions), "--driver-memory", args.driver_memory]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+    row = {"contender": "GX lean", "peer": True, "valid": False, "invalid_reason": None, "median_s": None,
+           "runs_s": [], "spark_jobs": None, "separate_process": True}
+    if done.returncode != 0:
+        row["invalid_reason"] = f"gx_lean.py exited {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"
+    else:
+        gx = json.loads(out.read_text(encoding="utf-8"))
+        row.update(runs_s=gx["runs_s"], great_expectations=gx["great_expectations"])
+        if gx["verdicts"] != result["verdicts"]:
+            row["invalid_reason"] = f"verdicts differ from dqengine's: {gx['verdicts']} != {result['verdicts']}"
+        else:
+            row.update(valid=True, median_s=gx["median_s"])
+            result["medians"]["GX lean"] = gx["median_s"]
+    log(f"  GX lean (own process): " + (f"median {row['median_s']:.2f} s" if row["valid"]
+                                       else f"INVALID, {row['invalid_reason']}"))
+    result["contenders"].append(row)
 
 
 def ratios(result: dict) -> None:
@@ -286,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON, Markdown and PNG")
     parser.add_argument("--label", default="", help="a note stored with the results (e.g. 'loaded machine')")
+    parser.add_argument("--no-gx", dest="gx", action="store_false",
+                        help="leave out GX lean on suite P (it runs when .venv-gx exists)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -309,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             result = bench_suite(spark, name, str(data), args.version, args.runs,
                                  [n.strip() for n in args.contenders.split(",")], metrics_root)
+            if name == "P" and args.gx:
+                bench_gx(result, args, data)
             ratios(result)
             result["targets"] = targets(name, result["medians"], meta["rows"])
             results.append(result)

@@ -109,3 +109,40 @@ def test_p_is_exactly_the_12_rules():
     assert (between.min, between.max) == (-50, 1500)
     assert allowed.values == ["OK", "WARN", "FAIL"]
     assert pattern.regex == r"^[A-Z]{2}-\d{6}$"
+
+
+def _result(medians: dict[str, float]) -> dict:
+    import contenders as C
+
+    peers = {"naive", "hand-fused", "pydeequ", "GX lean"}
+    rows = [{"contender": n, "peer": n in peers, "valid": True, "invalid_reason": None, "median_s": m,
+             "runs_s": [m], "spark_jobs": 1} for n, m in medians.items()]
+    rows.append({"contender": C.ENGINE_METRICS_ONLY, "peer": False, "valid": False,
+                 "invalid_reason": "verdicts differ", "median_s": None, "runs_s": [], "spark_jobs": None})
+    return {"suite": "P", "constraints": 12, "medians": medians, "contenders": rows}
+
+
+def test_ratios_and_targets_of_the_reference_workload():
+    import bench_suites
+
+    medians = {"floor": 3.0, "naive": 18.8, "hand-fused": 17.1, "pydeequ": 17.7, "dqengine": 12.0}
+    result = _result(medians)
+    bench_suites.ratios(result)
+    engine = next(r for r in result["contenders"] if r["contender"] == "dqengine")
+    assert (engine["x_floor"], engine["x_dqengine"], engine["x_fastest_peer"]) == (4.0, 1.0, 0.7)
+    targets = {t["target"]: t["met"] for t in bench_suites.targets("P", medians, rows=10_000_000)}
+    assert targets == {"dqengine / fastest peer <= 0.8": True, "dqengine / floor (bare scan) <= 3": False}
+    text = bench_suites.table(result)
+    assert "INVALID" in text and "verdicts differ" in text
+    assert bench_suites.table(result, markdown=True).splitlines()[1].startswith("|---|---:")
+
+
+def test_targets_of_b_include_the_2_second_target_only_on_100k_rows():
+    import bench_suites
+
+    medians = {"naive": 4.0, "pydeequ": 2.5, "dqengine": 1.9}
+    small = {t["target"]: t["met"] for t in bench_suites.targets("B", medians, rows=100_000)}
+    assert small == {"dqengine / pydeequ <= 0.7": False, "naive / dqengine >= 2": True,
+                     "dqengine on 100K rows <= 2 s": True}
+    assert "dqengine on 100K rows <= 2 s" not in {t["target"] for t in bench_suites.targets("B", medians, 10**6)}
+    assert bench_suites.targets("A", {"pydeequ": 10.0}, 10**6) == []  # no dqengine time, no target
