@@ -258,18 +258,20 @@ def table(result: dict, markdown: bool = False) -> str:
 
     def cells(row: dict) -> tuple[str, ...]:
         if not row["valid"]:
-            return (row["contender"], "INVALID", "", "", "", row["invalid_reason"] or "")
+            return (row["contender"], "INVALID", "", "", "", "")
         f = lambda v: "" if v is None else f"{v:.2f}"  # noqa: E731
         return (row["contender"], f"{row['median_s']:.2f}", f(row["x_floor"]), f(row["x_dqengine"]),
                 f(row["x_fastest_peer"]), str(row["spark_jobs"] if row["spark_jobs"] is not None else ""))
 
     body = [cells(r) for r in result["contenders"]]
+    notes = [f"{r['contender']}: {r['invalid_reason']}" for r in result["contenders"] if not r["valid"]]
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
-        return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in body])
+        return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in body] + [""] * bool(notes)
+                         + [f"- INVALID {n}" for n in notes])
     widths = [max(len(h), *(len(c[i]) for c in body)) for i, h in enumerate(head)]
     fmt = lambda cs: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cs, widths)))  # noqa: E731
-    return "\n".join([fmt(head)] + [fmt(c) for c in body])
+    return "\n".join([fmt(head)] + [fmt(c) for c in body] + [f"  INVALID {n}" for n in notes])
 
 
 def chart(report: dict, out: Path) -> bool:
