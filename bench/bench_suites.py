@@ -312,7 +312,9 @@ def chart(report: dict, out: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="a table written by bench/generate.py")
+    parser.add_argument("--data", type=Path, help="a table written by bench/generate.py")
+    parser.add_argument("--chart", type=Path, metavar="RESULT_JSON",
+                        help="only draw the PNG of an earlier result (beside it), then exit")
     parser.add_argument("--version", type=int, default=0, help="Delta version to verify (0: the table, "
                         "1: after the 1%% append, 2: after the deletes)")
     parser.add_argument("--suites", default="P,A,B,C,D", help="comma-separated names in bench/suites/")
@@ -325,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-gx", dest="gx", action="store_false",
                         help="leave out GX lean on suite P (it runs when .venv-gx exists)")
     args = parser.parse_args(argv)
+    if args.chart is not None:
+        return 0 if chart(json.loads(args.chart.read_text(encoding="utf-8")), args.chart.with_suffix(".png")) else 1
+    if args.data is None:
+        parser.error("--data is required")
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     data = args.data.resolve()
