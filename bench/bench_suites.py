@@ -302,7 +302,8 @@ def chart(report: dict, out: Path) -> bool:
         ax.tick_params(labelsize=8)
     m, t = report["machine"], report["table"]
     fig.suptitle(f"median of {report['runs']} runs, {t['rows']:,} rows (version {t['version']}); "
-                 f"{m['cores']} cores, load {report['load_average'][0]}→{report['load_average'][1]}", fontsize=9)
+                 f"{m['cores']} cores, load {report['load_average'][0]}→{report['load_average'][1]}"
+                 + (f"\n{report['label'][:120]}" if report.get("label") else ""), fontsize=9)
     axes[-1, 0].set_xlabel("seconds (Spark start-up excluded)", fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
