@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from datetime import datetime, timezone
 from importlib import metadata
@@ -303,7 +304,8 @@ def chart(report: dict, out: Path) -> bool:
     m, t = report["machine"], report["table"]
     fig.suptitle(f"median of {report['runs']} runs, {t['rows']:,} rows (version {t['version']}); "
                  f"{m['cores']} cores, load {report['load_average'][0]}→{report['load_average'][1]}"
-                 + (f"\n{report['label'][:120]}" if report.get("label") else ""), fontsize=9)
+                 + ("\n" + "\n".join(textwrap.wrap(report["label"], 100)) if report.get("label") else ""),
+                 fontsize=9)
     axes[-1, 0].set_xlabel("seconds (Spark start-up excluded)", fontsize=8)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
