@@ -287,7 +287,6 @@ def _sql_predicate(spec: ConstraintSpec) -> str:
 def run_pydeequ(spark, suite: Suite, path: str, version: int) -> list[bool]:
     os.environ.setdefault("SPARK_VERSION", spark.version.rsplit(".", 1)[0])  # pydeequ needs it at import
     from pydeequ.checks import Check, CheckLevel
-    from pyspark.sql import functions as F
     from pydeequ.verification import VerificationResult, VerificationSuite
 
     df = read_table(spark, suite, path, version)
