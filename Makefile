@@ -34,9 +34,9 @@ test-quick: setup
 	$(PY) -m pytest -q -m "not multiprocess" tests
 
 # Timings, never part of the tests (README "Benchmark"): the suites of bench/suites/ on a generated
-# table against the other contenders (GX lean on P from .venv-gx, when PyPI is reachable), B again on 100K rows (its 2 s target), a run by phase, and
-# start-up of real dqengine processes. Results under bench/results/. BENCH_ROWS=10000000 is the
-# reference size of suite P.
+# table against the other contenders (GX lean on P from .venv-gx, when PyPI is reachable), B again
+# on 100K rows (its 2 s target), a run by phase, and start-up of real dqengine processes. Results
+# under bench/results/. BENCH_ROWS=10000000 is the reference size of suite P.
 BENCH_ROWS ?= 1000000
 BENCH_RUNS ?= 5
 BENCH_SUITES ?= P,A,B,C,D
@@ -64,4 +64,4 @@ schema: $(STAMPS)/venv
 	$(VENV)/bin/dqengine schema > conf/suite.schema.json
 
 clean:
-	rm -rf $(VENV) $(STAMPS) .ivy2 demo_data bench_data dq_metrics spark-warehouse *.egg-info
+	rm -rf $(VENV) .venv-gx $(STAMPS) .ivy2 demo_data bench_data dq_metrics spark-warehouse *.egg-info
