@@ -52,6 +52,8 @@ setup(
             "jsonschema>=4.20",  # validates example suites against conf/suite.schema.json
             "hypothesis>=6.100",  # random YAML documents fed to the loader
         ],
+        # `make bench` only: the bar chart of bench/bench_suites.py.
+        "bench": ["matplotlib>=3.8"],
     },
     entry_points={
         "console_scripts": [
