@@ -5,7 +5,9 @@ dataset's versions and which commits changed data are in its ``_delta_log`` (rea
 and the runs are in ``dq_records``, read with the ``deltalake`` package (delta-rs, native code).
 The decision is :func:`dqengine.certify.certify`, the same rule the Spark gate applies; this
 module only reads, and refuses what the Spark gate refuses (a ``dq_records`` that is not
-dqengine's, a location in dqengine 0.1's layout) with the same messages.
+dqengine's or of a newer layout, a location in dqengine 0.1's layout) with the same messages. It
+reads every layout this version knows as it is: it never migrates (the columns it reads are in
+all of them).
 
 A metastore table or metrics schema, and remote paths (``s3://``, ``abfss://``, ``dbfs:``), go
 through :mod:`dqengine.spark.gate`. Nothing here imports pyspark.
@@ -22,8 +24,7 @@ from dqengine.deltalog import Commit, DataVersion, commit_file_name, last_data_c
     version_of_log_file
 from dqengine.errors import DatasetError, MetricsStoreError, first_line
 from dqengine.spark.dataset import dataset_identity
-from dqengine.spark.store import MetricsLocation, check_metrics_directory, foreign_table_message, \
-    legacy_layout_message
+from dqengine.spark.store import MetricsLocation, check_layout, check_metrics_directory, legacy_layout_message
 
 __all__ = ["applies", "decide"]
 
@@ -110,10 +111,10 @@ class _Records:
         try:
             table = DeltaTable(self.path)
             columns = [field.name for field in table.schema().fields]
+            properties = dict(table.metadata().configuration or {})
         except Exception as exc:  # delta-rs raises its own types (TableNotFoundError, DeltaError, ...)
             raise MetricsStoreError(f"cannot read {self.location.table(ms.RECORDS)}: {first_line(exc)}") from exc
-        if columns != [c.name for c in ms.STORED]:
-            raise MetricsStoreError(foreign_table_message(self.location.table(ms.RECORDS), columns))
+        check_layout(self.location.table(ms.RECORDS), columns, properties)
         return table
 
     def _query(self, columns: tuple[str, ...], kind: str, **equal: Any) -> list[dict[str, Any]]:

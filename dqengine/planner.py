@@ -10,11 +10,12 @@ counts its NaN values.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Collection, Mapping
 
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.checks.suite import Suite
+from dqengine.identity import MetricScope, metric_key
 from dqengine.results import MetricRecord
 
 __all__ = ["Plan", "plan_suite", "ROW_COUNT"]
@@ -35,15 +36,22 @@ class Plan:
         """The user's name for a Deequ metric instance (unchanged unless it is a derived column)."""
         return dict(self.instances).get(name, name)
 
-    def metric_records(self, outputs: Mapping[AnalyzerSpec, AnalyzerOutput]) -> tuple[MetricRecord, ...]:
-        """Every computed metric, in plan order, with derived-column instances mapped back."""
+    def metric_key(self, spec: AnalyzerSpec, name: str, scope: MetricScope) -> str:
+        """``dqengine.identity.metric_key`` of one metric, derived columns read as what they derive."""
+        return metric_key(spec, name, scope, dict(self.derived_columns), dict(self.instances))
+
+    def metric_records(self, outputs: Mapping[AnalyzerSpec, AnalyzerOutput],
+                       scope: MetricScope | None = None) -> tuple[MetricRecord, ...]:
+        """Every computed metric, in plan order, with derived-column instances mapped back and,
+        given the run's ``scope``, its key."""
         mapping = dict(self.instances)
         records = []
         for spec in self.analyzers:
             for record in outputs[spec].records:
                 if record.instance in mapping:
-                    record = MetricRecord(record.entity, mapping[record.instance], record.name,
-                                          record.value, record.error)
+                    record = replace(record, instance=mapping[record.instance])
+                if scope is not None:
+                    record = replace(record, key=self.metric_key(spec, record.name, scope))
                 records.append(record)
         return tuple(records)
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dqengine.checks.base import AnalyzerSpec
 
 __all__ = [
     "ConstraintStatus",
@@ -16,6 +20,7 @@ __all__ = [
     "Outcome",
     "ConstraintResult",
     "MetricRecord",
+    "StateRecord",
     "RunResult",
     "run_status",
 ]
@@ -52,6 +57,8 @@ class Outcome:
     metric_name: str | None
     metric_value: float | None
     message: str
+    #: The analyzer whose metric the verdict is based on (its key is recorded with the verdict).
+    spec: "AnalyzerSpec | None" = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,10 @@ class ConstraintResult:
     metric_name: str | None
     metric_value: float | None
     message: str
+    #: ``id:`` from the suite, else a hash of (check, type, parameters): see ``dqengine.identity``
+    constraint_id: str = ""
+    #: key of the metric the verdict is based on; None when there is none
+    metric_key: str | None = None
 
     @property
     def blocking(self) -> bool:
@@ -83,6 +94,28 @@ class MetricRecord:
     name: str
     value: float | None
     error: str | None = None
+    #: ``dqengine.identity.metric_key``: what defines the metric, stable across runs
+    key: str = ""
+    #: what computed it (``deequ``, ...); empty is recorded as ``deequ``
+    provider: str = ""
+
+
+@dataclass(frozen=True)
+class StateRecord:
+    """An analyzer's state as Deequ serialises it, so that a later run can merge it."""
+
+    #: ``state`` (counts, sums, moments) or ``sketch`` (quantile summary, HyperLogLog)
+    kind: str
+    #: the key of the analyzer's metric (for a histogram: of the histogram as a whole)
+    key: str
+    entity: str
+    instance: str
+    name: str
+    payload: bytes
+    #: how to read ``payload``, e.g. ``deequ.HdfsStateProvider@2.1.0-spark-3.5``
+    payload_format: str
+    #: Deequ's class of the state, e.g. ``NumMatchesAndCount``
+    payload_type: str
 
 
 @dataclass(frozen=True)
@@ -102,6 +135,7 @@ class RunResult:
     constraints: tuple[ConstraintResult, ...] = ()
     metrics: tuple[MetricRecord, ...] = ()
     message: str = ""
+    states: tuple[StateRecord, ...] = ()
     extra: dict[str, str] = field(default_factory=dict, compare=False)
     #: Rows of the version before the suite's ``where``, counted when the filter matched none.
     unfiltered_row_count: int | None = None

@@ -11,11 +11,14 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from dqengine.checks.registry import ConstraintRegistry, default_registry
-from dqengine.config.models import NAME_PATTERN, CheckModel, DatasetModel
+from dqengine.config.models import CONSTRAINT_ID_PATTERN, NAME_PATTERN, CheckModel, DatasetModel
 
 __all__ = ["suite_json_schema"]
 
 _REF = "#/$defs/{model}"
+_ID = {"type": "string", "pattern": CONSTRAINT_ID_PATTERN, "minLength": 1, "maxLength": 128,
+       "description": "Names the constraint for good (recorded as constraint_id); unique in the suite. "
+                      "Default: a hash of the check name, constraint type and parameters."}
 
 
 def suite_json_schema(registry: ConstraintRegistry | None = None) -> dict[str, Any]:
@@ -38,14 +41,14 @@ def suite_json_schema(registry: ConstraintRegistry | None = None) -> dict[str, A
         alternatives.append({
             "type": "object",
             "description": definition.summary,
-            "properties": {definition.name: params},
+            "properties": {definition.name: params, "id": _ID},
             "required": [definition.name],
             "additionalProperties": False,
         })
     check = CheckModel.model_json_schema(ref_template=_REF)
     check["properties"]["constraints"] = {
         "type": "array", "minItems": 1, "items": {"oneOf": alternatives},
-        "description": "Each item is a one-key mapping: constraint name -> parameters.",
+        "description": "Each item maps one constraint name to its parameters, with an optional id.",
     }
     defs["CheckModel"] = check
     return {

@@ -284,8 +284,10 @@ def test_gate_reasons_in_order_of_a_tables_life(spark, setup, delta_table, write
 
 
 def _forge(spark, metrics: str, table: str, rows: list[tuple]) -> None:
-    """Append hand-made rows of one of the three tables, as someone with write access could."""
-    spark.createDataFrame(ms.stored_rows(table, rows), ms.stored_schema_string()) \
+    """Append hand-made rows of one of the three tables, as someone with write access could
+    (values of the view's first columns, in its order; the rest NULL)."""
+    named = [dict(zip(ms.column_names(table), row)) for row in rows]
+    spark.createDataFrame(ms.stored_rows(table, named), ms.stored_schema_string()) \
         .write.format("delta").mode("append").save(f"{metrics}/{ms.RECORDS}")
 
 

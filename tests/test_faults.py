@@ -191,9 +191,9 @@ def test_a_commit_during_the_run_does_not_change_the_pinned_version(spark, delta
     """))
     original = runner_module.compute_metrics
 
-    def commit_then_compute(df, specs):
+    def commit_then_compute(df, specs, **options):
         delta_table([(9, 9.0)], SCHEMA, name="moving", mode="append")  # version 1 lands mid-run
-        return original(df, specs)
+        return original(df, specs, **options)
 
     monkeypatch.setattr(runner_module, "compute_metrics", commit_then_compute)
     run = run_suite(spark, suite, metrics=str(tmp_path / "m"))

@@ -295,7 +295,8 @@ def test_check_results_are_scoped_by_run_suite_and_dataset(spark, table, write_s
     now = datetime.now(timezone.utc)
     other = [("job-42", "other_suite", path, 2, "c", 0, "completeness", "completeness(v)", "v", "error",
               "completeness", "PASSED", "Completeness", 1.0, ">= 1", "", now)]
-    spark.createDataFrame(ms.stored_rows(ms.CHECK_RESULTS, other), ms.stored_schema_string()) \
+    named = [dict(zip(ms.column_names(ms.CHECK_RESULTS), row)) for row in other]
+    spark.createDataFrame(ms.stored_rows(ms.CHECK_RESULTS, named), ms.stored_schema_string()) \
         .write.format("delta").mode("append").save(f"{metrics}/{ms.RECORDS}")
     store = MetricsStore(spark, MetricsLocation.parse(metrics))
     assert len(store.check_results("job-42", suite.name, path)) == len(run.constraints)

@@ -14,7 +14,7 @@ A constraint type turns its validated parameters into:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Protocol
 
 from dqengine.config.models import THRESHOLD_KEYS, StrictModel, Threshold, ThresholdFields
@@ -116,6 +116,9 @@ class AnalyzerOutput:
     error: str | None = None
     #: Deequ had no state to compute from (no rows, or only nulls): the metric is undefined.
     undefined: bool = False
+    #: The analyzer this is the output of, when the evaluation context knows it: a verdict
+    #: judged on it records that analyzer's metric key.
+    spec: AnalyzerSpec | None = field(default=None, compare=False)
 
     def value(self, name: str | None = None) -> float | None:
         for record in self.records:
@@ -201,23 +204,24 @@ def judge(label: str, metric_name: str, output: AnalyzerOutput, threshold: Thres
 
     ``shown`` writes the value in the message (an epoch-seconds value also reads as a date).
     """
+    spec = output.spec
     if output.error is not None:
         return Outcome(ConstraintStatus.ERROR, metric_name, None,
-                       f"{label} could not be computed: {output.error}")
+                       f"{label} could not be computed: {output.error}", spec)
     if value is None:
         value = output.value(None)
     if output.undefined or value is None:
         return Outcome(ConstraintStatus.NOT_EVALUATED, metric_name, None,
-                       f"{label} is undefined on this data (no rows, or only nulls)")
+                       f"{label} is undefined on this data (no rows, or only nulls)", spec)
     if math.isnan(value):
         return Outcome(ConstraintStatus.NOT_EVALUATED, metric_name, None,
-                       f"{label} is NaN (the column holds NaN values)")
+                       f"{label} is NaN (the column holds NaN values)", spec)
     if threshold.holds(value):
         # "is_unique(x) = 1" says it all; "= 1, == 1" would only repeat the value
         text = f"{label} = {shown(value)}" if threshold.op == "==" else f"{label} = {shown(value)}, {threshold}"
-        return Outcome(ConstraintStatus.PASSED, metric_name, value, text)
+        return Outcome(ConstraintStatus.PASSED, metric_name, value, text, spec)
     return Outcome(ConstraintStatus.FAILED, metric_name, value,
-                   f"{label} = {shown(value)}, expected {threshold}")
+                   f"{label} = {shown(value)}, expected {threshold}", spec)
 
 
 class ConstraintDef:

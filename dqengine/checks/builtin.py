@@ -11,6 +11,7 @@ Families:
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from datetime import datetime, timezone
@@ -19,7 +20,6 @@ from typing import Annotated, Any, ClassVar, Literal, Mapping
 from pydantic import AfterValidator, Field, model_validator
 
 from dqengine.checks.base import (
-    AnalyzerOutput,
     AnalyzerSpec,
     ConstraintDef,
     NUMERIC,
@@ -184,8 +184,8 @@ class RowPredicate(ConstraintDef):
                         ctx.output(spec), self.threshold(params))
         if outcome.status is ConstraintStatus.FAILED and ctx.row_count and outcome.metric_value is not None:
             bad = round((1.0 - outcome.metric_value) * ctx.row_count)
-            outcome = Outcome(outcome.status, outcome.metric_name, outcome.metric_value,
-                              f"{outcome.message} ({bad} of {ctx.row_count} rows violate it)")
+            outcome = dataclasses.replace(outcome, message=f"{outcome.message} ({bad} of {ctx.row_count} "
+                                                           "rows violate it)")
         return outcome
 
 
@@ -331,8 +331,7 @@ class IsPrimaryKey(ConstraintDef):
             completeness = ctx.output(AnalyzerSpec("Completeness", (column,)))
             outcome = judge(f"completeness({column})", "Completeness", completeness, self.threshold(params))
             if outcome.status is not ConstraintStatus.PASSED:
-                return Outcome(outcome.status, outcome.metric_name, outcome.metric_value,
-                               f"primary key has nulls: {outcome.message}")
+                return dataclasses.replace(outcome, message=f"primary key has nulls: {outcome.message}")
         return judge(self.label(params), "Uniqueness",
                      ctx.output(AnalyzerSpec("Uniqueness", tuple(params.columns))), self.threshold(params))
 
@@ -448,7 +447,7 @@ class Quantile(MetricConstraint):
                 return Outcome(ConstraintStatus.NOT_EVALUATED, "ApproxQuantile", None,
                                f"{self.label(p)} is not evaluated: {count} of {p.column} are NaN, which "
                                f"Spark ranks above every number; store them as NULL, or filter them out "
-                               f"with dataset.where: \"NOT isnan({p.column})\"")
+                               f"with dataset.where: \"NOT isnan({p.column})\"", self.spec(p))
         return super().evaluate(p, ctx)
 
 
@@ -545,7 +544,7 @@ class DataType(RowPredicate):
             if known > 0:
                 value = sum(counts.get(t, 0.0) for t in self._TYPES[p.type]) / known
             else:  # no rows, or only nulls: undefined (not "NaN values", which the column lacks)
-                output = AnalyzerOutput(records=output.records, undefined=True)
+                output = dataclasses.replace(output, undefined=True)
         return judge(f"fraction of non-null values where {self.label(p)}", "DataType",
                      output, self.threshold(p), value)
 

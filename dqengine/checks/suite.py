@@ -7,6 +7,7 @@ raised together as one ``ConfigError``.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 import hashlib
@@ -20,9 +21,10 @@ from typing import Any, Iterable, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from dqengine import identity
 from dqengine.checks.base import ConstraintDef
 from dqengine.checks.registry import ConstraintRegistry, default_registry
-from dqengine.config.models import DatasetModel, StrictModel, SuiteModel
+from dqengine.config.models import ConstraintIdModel, DatasetModel, StrictModel, SuiteModel
 from dqengine.config.yaml_source import Path, SourceMap, one_line, parse_yaml, shown
 from dqengine.errors import ConfigError, ConfigIssue
 
@@ -45,6 +47,8 @@ class ConstraintSpec:
     file: str = ""
     line: int = 0
     col: int = 0
+    #: the item's ``id:``, else a hash of (check, type, parameters) (``dqengine.identity``)
+    constraint_id: str = ""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -216,6 +220,7 @@ def _yaml_number(value: float) -> str:
 
 
 _NAME_HINT = "must start with a letter or '_' and use only letters, digits, '_', '.', '-'"
+_ID_HINT = "must start with a letter, a digit or '_' and use only letters, digits, '_', '.', '-'"
 _NOUNS = {"string_type": "string", "float_type": "number", "int_type": "whole number",
           "bool_type": "boolean", "list_type": "list", "dict_type": "mapping", "model_type": "mapping",
           "finite_number": "finite number"}
@@ -312,6 +317,8 @@ def _one_message(err: dict, path: Path, full: Path, smap: SourceMap, owner_keys:
     if kind == "string_pattern_mismatch":
         if field in ("suite", "name"):
             return f"{at}: {_short(value)} {_NAME_HINT}"
+        if field == ID_KEY and len(path) == 1:
+            return f"{at}: {_short(value)} {_ID_HINT}"
         if field == "table":
             return (f"{at}: {_short(value)} is not a table name: use letters, digits, '_', '.', '-' "
                     "(catalog.schema.table), with backticks around odd parts")
@@ -441,6 +448,37 @@ def _resolve_constraint(item: Any, path: Path, check: dict, registry: Constraint
     )
 
 
+#: The key beside a constraint's name in a constraint item that names the constraint for good.
+ID_KEY = "id"
+
+
+def _given_id(raw: Any, path: Path, smap: SourceMap, issues: list[ConfigIssue]) -> str | None:
+    """The item's ``id:``, validated (``ConstraintIdModel``), or None with the problem reported."""
+    try:
+        return ConstraintIdModel.model_validate({ID_KEY: raw}).id
+    except ValidationError as exc:
+        issues.extend(_issues_from_validation(exc, ConstraintIdModel, {ID_KEY: raw}, path, smap))
+        return None
+
+
+def _with_ids(constraints: list[ConstraintSpec]) -> tuple[ConstraintSpec, ...]:
+    """Every constraint with its id: the one given, else the hash of what it is. Identical
+    constraints (same check, type and parameters) get ``-2``, ``-3``... in their order."""
+    taken = {c.constraint_id for c in constraints if c.constraint_id}
+    out = []
+    for c in constraints:
+        if not c.constraint_id:
+            base = identity.constraint_id(c.check, c.name, c.params.model_dump(mode="json"))
+            derived, n = base, 1
+            while derived in taken:
+                n += 1
+                derived = f"{base}-{n}"
+            taken.add(derived)
+            c = dataclasses.replace(c, constraint_id=derived)
+        out.append(c)
+    return tuple(out)
+
+
 def _fingerprint(model: SuiteModel, constraints: tuple[ConstraintSpec, ...]) -> str:
     """What the suite asks, independent of formatting, comments, descriptions and the pinned version."""
     canonical = {
@@ -484,6 +522,7 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
 
     constraints: list[ConstraintSpec] = []
     seen_checks: dict[str, tuple[int, int]] = {}
+    seen_ids: dict[str, tuple[int, int]] = {}
     checks = data.get("checks")
     for i, check in enumerate(checks if isinstance(checks, list) else []):
         if not isinstance(check, dict):
@@ -498,12 +537,31 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
                 seen_checks[name] = smap.locate(("checks", i, "name"))
         items = check.get("constraints")
         for j, item in enumerate(items if isinstance(items, list) else []):
-            spec = _resolve_constraint(item, ("checks", i, "constraints", j), check, registry, smap, issues)
+            path = ("checks", i, "constraints", j)
+            given = None
+            if isinstance(item, dict) and ID_KEY in item and not _is_broken(smap, path):
+                given = _given_id(item[ID_KEY], path, smap, issues)
+                if given is not None:
+                    at = smap.locate(path + (ID_KEY,))
+                    if given in seen_ids:
+                        first = seen_ids[given]
+                        issues.append(ConfigIssue(smap.file, *at, f"duplicate constraint id {shown(given)} "
+                                                                  f"(first at line {first[0]}, column {first[1]}); "
+                                                                  "ids must be unique in the suite"))
+                    else:
+                        seen_ids[given] = at
+                item = {k: v for k, v in item.items() if k != ID_KEY}
+                if not item:
+                    issues.append(smap.issue(path, f"{_dotted(path)}: the item has an id but no constraint; "
+                                                   "write the constraint in the same item, as in "
+                                                   "'- {is_complete: sensor_id, id: sensor_present}'"))
+                    continue
+            spec = _resolve_constraint(item, path, check, registry, smap, issues)
             if spec is not None:
-                constraints.append(spec)
+                constraints.append(dataclasses.replace(spec, constraint_id=given or ""))
     if issues or model is None:
         raise _error(issues)
-    resolved = tuple(constraints)
+    resolved = _with_ids(constraints)
     locations = {"dataset": smap.locate(("dataset",))}
     for key in ("table", "path", "where", "version"):
         if ("dataset", key) in smap.values:

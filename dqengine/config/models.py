@@ -26,6 +26,9 @@ __all__ = [
     "StrictModel",
     "Name",
     "NAME_PATTERN",
+    "ConstraintId",
+    "CONSTRAINT_ID_PATTERN",
+    "ConstraintIdModel",
     "ColumnName",
     "SqlText",
     "DatasetModel",
@@ -48,6 +51,11 @@ class StrictModel(BaseModel):
 #: spliced into SQL). Any Unicode letter or digit, '_', '.', '-'; a letter or '_' first.
 NAME_PATTERN = r"^[^\W\d][\w.\-]*$"
 Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NAME_PATTERN)]
+#: A constraint's ``id:`` (recorded as ``constraint_id``): as a name, but it may also start with a
+#: digit, so that an id the engine derived (16 hex digits) can be written into the suite to keep
+#: a constraint's history when its parameters change.
+CONSTRAINT_ID_PATTERN = r"^\w[\w.\-]*$"
+ConstraintId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=CONSTRAINT_ID_PATTERN)]
 #: A top-level column of the dataset; quoted as an identifier before Spark sees it.
 def _no_backtick(name: str) -> str:
     if "`" in name:
@@ -105,6 +113,13 @@ class CheckModel(StrictModel):
     description: str | None = None
     #: Raw items, each a one-key mapping {constraint_name: parameters}; resolved by the registry.
     constraints: Annotated[list[Any], Field(min_length=1)]
+
+
+class ConstraintIdModel(StrictModel):
+    """The ``id`` key beside a constraint's name in a constraint item (validated on its own: the
+    rest of the item goes to the constraint type's parameter model)."""
+
+    id: ConstraintId
 
 
 class SuiteModel(StrictModel):

@@ -27,6 +27,8 @@ from dqengine.results import MetricRecord
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+    from dqengine.spark.states import StateCapture
+
 __all__ = ["compute_metrics", "SUPPORTED_ANALYZERS"]
 
 logger = logging.getLogger(__name__)
@@ -131,8 +133,12 @@ def _records(metric: Any, spec: AnalyzerSpec) -> tuple[MetricRecord, ...]:
     return tuple(out)
 
 
-def _analysis(df: "DataFrame", specs: list[AnalyzerSpec]) -> dict[AnalyzerSpec, AnalyzerOutput]:
-    """One Deequ analysis run over ``specs``: Deequ fuses them into as few passes as it can."""
+def _analysis(df: "DataFrame", specs: list[AnalyzerSpec],
+              states: "StateCapture | None" = None) -> dict[AnalyzerSpec, AnalyzerOutput]:
+    """One Deequ analysis run over ``specs``: Deequ fuses them into as few passes as it can.
+
+    ``states``: also keep Deequ's state of each analyzer (see ``dqengine.spark.states``).
+    """
     jvm = df.sparkSession._jvm
     factories = _factories(_pydeequ_analyzers(df.sparkSession.version), jvm)
     builder = jvm.com.amazon.deequ.analyzers.runners.AnalysisRunBuilder(df._jdf)
@@ -142,7 +148,7 @@ def _analysis(df: "DataFrame", specs: list[AnalyzerSpec]) -> dict[AnalyzerSpec, 
         jvm_analyzers[spec] = jvm_analyzer
         builder.addAnalyzer(jvm_analyzer)
     logger.info("running %d Deequ analyzers in one analysis", len(specs))
-    metric_map = builder.run().metricMap()
+    metric_map = (builder.run() if states is None else states.run(df, jvm_analyzers)).metricMap()
     outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
     for spec, jvm_analyzer in jvm_analyzers.items():
         found = metric_map.get(jvm_analyzer)
@@ -168,29 +174,32 @@ def _failed(outputs: dict[AnalyzerSpec, AnalyzerOutput], specs: list[AnalyzerSpe
     return [s for s in specs if outputs[s].error is not None]
 
 
-def _isolate(df: "DataFrame", specs: list[AnalyzerSpec]) -> dict[AnalyzerSpec, AnalyzerOutput]:
+def _isolate(df: "DataFrame", specs: list[AnalyzerSpec],
+             states: "StateCapture | None" = None) -> dict[AnalyzerSpec, AnalyzerOutput]:
     """Recompute analyzers that failed together, in halves, until each failure stands alone."""
     outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
     half = len(specs) // 2
     for part in (specs[:half], specs[half:]):
-        found = _analysis(df, part)
+        found = _analysis(df, part, states)
         outputs.update(found)
         still = _failed(found, part)
         if len(still) > 1:
-            outputs.update(_isolate(df, still))
+            outputs.update(_isolate(df, still, states))
     return outputs
 
 
-def compute_metrics(df: "DataFrame", specs: Iterable[AnalyzerSpec]) -> dict[AnalyzerSpec, AnalyzerOutput]:
+def compute_metrics(df: "DataFrame", specs: Iterable[AnalyzerSpec],
+                    states: "StateCapture | None" = None) -> dict[AnalyzerSpec, AnalyzerOutput]:
     """Every analyzer's metrics; one ``AnalyzerOutput`` per distinct spec.
 
     All of them in one Deequ analysis; if several fail, they are recomputed apart (see the module
     docstring) so that a constraint Spark cannot compute does not take the others down with it.
+    ``states``: also keep Deequ's state of each analyzer (``dqengine.spark.states``).
     """
     unique = list(dict.fromkeys(specs))
-    outputs = _analysis(df, unique)
+    outputs = _analysis(df, unique, states)
     failed = _failed(outputs, unique)
     if len(failed) > 1:
         logger.info("%d analyzers failed together; recomputing them apart", len(failed))
-        outputs.update(_isolate(df, failed))
+        outputs.update(_isolate(df, failed, states))
     return outputs

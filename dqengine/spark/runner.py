@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Mapping
 
@@ -26,12 +26,15 @@ from dqengine._version import __version__
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.checks.suite import ConstraintSpec, Suite
 from dqengine.errors import ConfigError, RecordingError, first_line
-from dqengine.planner import ROW_COUNT, plan_suite
+from dqengine.identity import MetricScope, verdict_metric_name
+from dqengine.planner import ROW_COUNT, Plan, plan_suite
 from dqengine.platforms import platform_for
-from dqengine.results import ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, run_status
+from dqengine.results import (ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, StateRecord,
+                              run_status)
 from dqengine.spark.dataset import PinnedDataset, dataset_identity, pin_dataset, preflight
 from dqengine.spark.deequ import compute_metrics
 from dqengine.spark.session import ensure_classic_session
+from dqengine.spark.states import PAYLOAD_FORMAT, StateCapture, record_kind
 from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
 
 if TYPE_CHECKING:
@@ -68,19 +71,32 @@ class _Context:
     outputs: Mapping[AnalyzerSpec, AnalyzerOutput]
 
     def output(self, spec: AnalyzerSpec) -> AnalyzerOutput:
-        return self.outputs.get(spec) or AnalyzerOutput(error=f"{spec} was not computed")
+        found = self.outputs.get(spec)
+        if found is None:
+            return AnalyzerOutput(error=f"{spec} was not computed")
+        return replace(found, spec=spec)  # a verdict judged on it records its metric key
 
 
-def _result(spec: ConstraintSpec, outcome: Outcome) -> ConstraintResult:
+def _result(spec: ConstraintSpec, outcome: Outcome, metric_key: str | None = None) -> ConstraintResult:
     return ConstraintResult(
         check=spec.check, constraint_index=spec.index, constraint=spec.name, label=spec.label,
         columns=spec.columns, severity=spec.severity, dimension=spec.definition.dimension,
         threshold=spec.threshold_text, status=outcome.status, metric_name=outcome.metric_name,
-        metric_value=outcome.metric_value, message=outcome.message,
+        metric_value=outcome.metric_value, message=outcome.message, constraint_id=spec.constraint_id,
+        metric_key=metric_key,
     )
 
 
-def _evaluate(suite: Suite, ctx: _Context, dropped: Mapping[tuple[str, int], str]) -> tuple[ConstraintResult, ...]:
+def _verdict_key(plan: Plan, scope: MetricScope, ctx: _Context, outcome: Outcome) -> str | None:
+    """The key of the metric a verdict is based on: its analyzer's metric (a histogram as a whole)."""
+    if outcome.spec is None or outcome.spec not in ctx.outputs:
+        return None
+    name = verdict_metric_name(ctx.outputs[outcome.spec].records)
+    return None if name is None else plan.metric_key(outcome.spec, name, scope)
+
+
+def _evaluate(suite: Suite, ctx: _Context, dropped: Mapping[tuple[str, int], str], plan: Plan,
+              scope: MetricScope) -> tuple[ConstraintResult, ...]:
     results = []
     for spec in suite.constraints:
         if (spec.check, spec.index) in dropped:
@@ -92,8 +108,26 @@ def _evaluate(suite: Suite, ctx: _Context, dropped: Mapping[tuple[str, int], str
         except Exception as exc:  # one broken verdict must not hide the others
             logger.exception("evaluating %s failed", spec.label)
             outcome = Outcome(ConstraintStatus.ERROR, None, None, f"evaluation failed: {exc}")
-        results.append(_result(spec, outcome))
+        results.append(_result(spec, outcome, _verdict_key(plan, scope, ctx, outcome)))
     return tuple(results)
+
+
+def _state_records(plan: Plan, scope: MetricScope, outputs: Mapping[AnalyzerSpec, AnalyzerOutput],
+                   capture: StateCapture, deequ: str) -> tuple[StateRecord, ...]:
+    """One record per analyzer whose state Deequ kept, keyed as its metric (once per key: two
+    ``satisfies`` with one expression and two labels compute one metric twice)."""
+    records: dict[str, StateRecord] = {}
+    for spec in plan.analyzers:
+        state, output = capture.states.get(spec), outputs.get(spec)
+        kind = record_kind(spec)
+        name = verdict_metric_name(output.records) if output is not None else None
+        if state is None or kind is None or name is None:
+            continue
+        key = plan.metric_key(spec, name, scope)
+        first = output.records[0]
+        records.setdefault(key, StateRecord(kind, key, first.entity, plan.instance(first.instance), name,
+                                            state.payload, f"{PAYLOAD_FORMAT}@{deequ}", state.state_type))
+    return tuple(records.values())
 
 
 def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None,
@@ -118,18 +152,24 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     status: RunStatus
     message = ""
     row_count: int | None = None
+    scope = MetricScope(pinned.identity, suite.dataset.where)
+    deequ = deequ_version(spark)
+    states: tuple[StateRecord, ...] = ()
     try:
         from pyspark.sql import functions as F
 
         df = pinned.df
         for name, expression in plan.derived_columns:  # expressions come from registry code
             df = df.withColumn(name, F.expr(expression))
-        outputs = compute_metrics(df, plan.analyzers)
+        capture = StateCapture() if store is not None else None
+        outputs = compute_metrics(df, plan.analyzers, states=capture)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
-        results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped)
+        results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped, plan, scope)
         status = run_status(results)
-        metric_records = plan.metric_records(outputs)
+        metric_records = plan.metric_records(outputs, scope)
+        if capture is not None:
+            states = _state_records(plan, scope, outputs, capture, deequ)
     except Exception as exc:
         logger.exception("run %s failed while computing metrics", run_id)
         message = f"run failed while computing metrics: {first_line(exc)}"
@@ -149,7 +189,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         dataset=dataset_identity(suite.dataset), dataset_version=pinned.version,
         started_at=started, finished_at=datetime.now(timezone.utc), status=status,
         row_count=row_count, engine_version=__version__, spark_version=spark.version,
-        deequ_version=deequ_version(spark), constraints=results, metrics=metric_records,
+        deequ_version=deequ, constraints=results, metrics=metric_records, states=states,
         message=message, extra={"dataset_filter": suite.dataset.where or "",
                                 "metrics_location": str(store.location) if store is not None else ""},
         unfiltered_row_count=unfiltered,

@@ -7,6 +7,11 @@ leaves one copy. ``dq_runs``, ``dq_check_results`` and ``dq_metrics`` are views 
 in the metastore schema for a schema location, registered as temporary views on request
 (:func:`register_views`) for a path location. Delta's optimistic-concurrency conflicts between
 jobs sharing the table are retried with exponential back-off and jitter.
+
+Layouts (``metrics_schema.LAYOUTS``): a table of an older layout is read as it is (the columns it
+lacks read as NULL) and migrated in place by the first run that writes to it (``ALTER TABLE ...
+ADD COLUMNS``, then the layout property, then the views), idempotently and safely under
+concurrent runs. A table of a newer layout, or one that is not dqengine's, is refused.
 """
 from __future__ import annotations
 
@@ -17,18 +22,19 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from dqengine import metrics_schema as ms
+from dqengine._version import __version__
 from dqengine.checks.base import sql_literal
 from dqengine.errors import ConfigError, MetricsStoreError, first_line
-from dqengine.results import RunResult
+from dqengine.results import RunResult, StateRecord
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "settle_location", "check_metrics_directory", "register_views",
-           "run_predicate", "DEFAULT_LOCATION"]
+__all__ = ["MetricsLocation", "MetricsStore", "resolve_location", "settle_location", "check_metrics_directory",
+           "register_views", "run_predicate", "check_layout", "DEFAULT_LOCATION"]
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +158,8 @@ def _check_schema(spark: "SparkSession", name: str) -> None:
 
 #: Another job is creating the same table right now: its first commit is not there yet.
 _CREATE_RACE = ("DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION",)
+#: Another job added the same columns first (the next attempt finds them there).
+_ADDED_ALREADY = ("FIELDS_ALREADY_EXISTS", "already exists", "DELTA_DUPLICATE_COLUMNS_FOUND")
 
 
 def _is_conflict(exc: BaseException, markers: tuple[str, ...] = _CONFLICTS) -> bool:
@@ -192,12 +200,38 @@ def foreign_table_message(table: str, columns: list[str]) -> str:
             "give --metrics a location that dqengine owns")
 
 
+def newer_layout_message(table: str, layout: str) -> str:
+    """Why a ``dq_records`` written by a newer dqengine is refused."""
+    return (f"{table} has metrics layout {layout}, newer than this dqengine {__version__} knows (layout "
+            f"{ms.CURRENT_LAYOUT}); upgrade dqengine (pip install -U dqengine) wherever this location is used")
+
+
+def check_layout(table: str, columns: list[str], properties: Mapping[str, str]) -> int:
+    """The layout of a ``dq_records`` table: by its columns, each layout's exactly; a newer layout
+    (by its ``dqengine.layout`` property) or a table that is not ours is a ``MetricsStoreError``.
+
+    The property alone does not decide: a migration killed between adding the columns and
+    setting the property leaves a table whose columns are already the next layout's.
+    """
+    declared = properties.get(ms.LAYOUT_PROPERTY, "")
+    if declared.isdigit() and int(declared) > ms.CURRENT_LAYOUT:
+        raise MetricsStoreError(newer_layout_message(table, declared))
+    layout = ms.layout_of(columns)
+    if layout is None:
+        raise MetricsStoreError(foreign_table_message(table, columns))
+    return layout
+
+
 class MetricsStore:
     def __init__(self, spark: "SparkSession", location: MetricsLocation):
         self.spark = spark
         self.location = settle_location(spark, location)
         self.records_table = self.location.table(ms.RECORDS)
         self._ready = False
+        #: layout and columns of the table as last read (a concurrent migration changes them)
+        self._layout: int | None = None
+        self._columns: list[str] = []
+        self._declared: str | None = None
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -221,21 +255,54 @@ class MetricsStore:
         if legacy:
             raise MetricsStoreError(legacy_layout_message(self.location, legacy))
 
-    def _check_records_schema(self, df: "DataFrame") -> None:
-        expected = [c.name for c in ms.STORED]
-        if df.columns != expected:
-            raise MetricsStoreError(foreign_table_message(self.records_table, df.columns))
+    def _properties(self) -> dict[str, str]:
+        row = self.spark.sql(f"DESCRIBE DETAIL {self.records_table}").select("properties").head()
+        return dict(row[0] or {}) if row is not None else {}
+
+    def _check_records_schema(self, df: "DataFrame") -> int:
+        """The table's layout (see :func:`check_layout`), remembering the layout it declares."""
+        properties = self._properties()
+        self._declared = properties.get(ms.LAYOUT_PROPERTY)
+        return check_layout(self.records_table, df.columns, properties)
 
     def _create(self) -> None:
         key, value = ms.LAYOUT
         self.spark.sql(f"CREATE TABLE IF NOT EXISTS {self.records_table} ({ms.stored_ddl()}) USING delta "
                        f"PARTITIONED BY ({ms.RECORD}) TBLPROPERTIES ('{key}' = '{value}')")
 
+    def _migrate(self) -> None:
+        """Bring the table to the current layout in place: add the columns it lacks, then set the
+        layout property. Each step looks at the table afresh, so a migration that another run
+        finished (or half-finished) first is taken as it is, and retrying after a conflict is safe."""
+        key, value = ms.LAYOUT
+
+        def step() -> None:
+            columns = self.spark.table(self.records_table).columns
+            properties = self._properties()
+            before = check_layout(self.records_table, columns, properties)
+            missing = ms.missing_columns(columns)
+            if missing:
+                self.spark.sql(f"ALTER TABLE {self.records_table} ADD COLUMNS ({ms.columns_ddl(missing)})")
+            if properties.get(key) != value:
+                self.spark.sql(f"ALTER TABLE {self.records_table} SET TBLPROPERTIES ('{key}' = '{value}')")
+            if missing or properties.get(key) != value:
+                logger.info("migrated %s from metrics layout %d to %s", self.records_table, before, value)
+
+        try:
+            with_retries(step, f"migrate {ms.RECORDS}", markers=_CONFLICTS + _ADDED_ALREADY)
+        except MetricsStoreError:
+            raise
+        except Exception as exc:
+            raise MetricsStoreError(f"cannot migrate metrics table {self.records_table} to layout {value}: "
+                                    f"{first_line(exc)}; check that this job may alter it") from exc
+
     def ensure_tables(self) -> None:
         """Create ``dq_records`` (and, in a metastore schema, the three views) unless they exist."""
         if self._ready:
             return
-        if self._records() is None:
+        df = self._records()
+        migrated = False
+        if df is None:
             self._refuse_legacy_layout()
             try:
                 # a directory that stays non-empty and non-Delta is given up on after ~6 s
@@ -246,8 +313,11 @@ class MetricsStore:
                     f"cannot create metrics table {self.records_table}: {first_line(exc)}; "
                     "check --metrics (a writable directory, or an existing catalog.schema)"
                 ) from exc
+        elif self._layout != ms.CURRENT_LAYOUT or self._declared != ms.LAYOUT[1]:
+            self._migrate()
+            migrated = True
         if self.location.kind == "schema":
-            self._ensure_views()
+            self._ensure_views(replace=migrated)
         self._ready = True
 
     def ensure_writable(self) -> None:
@@ -261,18 +331,23 @@ class MetricsStore:
                                     "writable by this user; fix its permissions or give --metrics "
                                     "another directory")
 
-    def _ensure_views(self) -> None:
+    def _ensure_views(self, replace: bool = False) -> None:
+        """Create the three views, or put back one that was dropped or has other columns.
+
+        ``replace``: recreate them all (after a migration: a view read before it shows the columns
+        the table lacked as NULL)."""
+        present = self.spark.table(self.records_table).columns
         for table in ms.TABLES:
             view = self.location.table(table)
             try:
                 if self.spark.catalog.tableExists(view):
                     if self.spark.catalog.getTable(view).tableType.upper() != "VIEW":
                         self._refuse_legacy_layout()
-                    if self.spark.table(view).columns == ms.column_names(table):
+                    if not replace and self.spark.table(view).columns == ms.column_names(table):
                         continue
-                    statement = ms.view_ddl(table, view, self.records_table, replace=True)
+                    statement = ms.view_ddl(table, view, self.records_table, replace=True, present=present)
                 else:
-                    statement = ms.view_ddl(table, view, self.records_table)
+                    statement = ms.view_ddl(table, view, self.records_table, present=present)
                 with_retries(lambda s=statement: self.spark.sql(s), f"create view {table}", attempts=6,
                              markers=_CONFLICTS + ("already exists", "ALREADY_EXISTS"))
             except MetricsStoreError:
@@ -293,8 +368,11 @@ class MetricsStore:
         # One commit that deletes this run's old rows and inserts the new ones. (The DataFrame
         # writers' overwrite-by-filter is refused for catalog tables in Delta 3.x.) A run is known
         # by (run_id, suite, dataset): a scheduler's run id is shared by every suite of its job.
+        # INSERT matches by position: the columns are named in the table's order, which
+        # ensure_tables() made the current layout's.
+        columns = ", ".join(f"`{c.name}`" for c in ms.STORED)
         statement = (f"INSERT INTO {self.records_table} REPLACE WHERE {run_predicate(run.run_id, run.suite, run.dataset)} "
-                     f"SELECT * FROM {view}")
+                     f"SELECT {columns} FROM {view}")
         try:
             with_retries(lambda: self.spark.sql(statement), f"write run {run.run_id}")
         except Exception as exc:
@@ -313,18 +391,40 @@ class MetricsStore:
             df = self.spark.table(self.records_table)
         except AnalysisException:
             return None
-        self._check_records_schema(df)
+        if self._layout is None or df.columns != self._columns:
+            self._layout = self._check_records_schema(df)
+            self._columns = df.columns
         return df
 
     def read(self, table: str) -> "DataFrame | None":
-        """One of the three tables (``dq_runs``, ...), or None when nothing was recorded here yet."""
+        """One of the three tables (``dq_runs``, ...), or None when nothing was recorded here yet.
+
+        From a table of an older layout (read, never migrated here), the columns it lacks are NULL.
+        """
         from pyspark.sql import functions as F
 
         df = self._records()
         if df is None:
             self._refuse_legacy_layout()  # rather than answer "never checked" about old history
             return None
-        return df.where(F.col(ms.RECORD) == ms.KIND[table]).select(*ms.column_names(table))
+        return df.where(F.col(ms.RECORD) == ms.KIND[table]).select(
+            *(F.col(c.name) if c.name in df.columns else F.lit(None).cast(c.type).alias(c.name)
+              for c in ms.TABLES[table]))
+
+    def states(self, run_id: str, suite: str, dataset: str) -> dict[str, StateRecord]:
+        """The Deequ states (``state`` and ``sketch`` rows) one run stored, by metric key; none
+        from a run recorded before layout 2. Load them into Deequ with
+        :func:`dqengine.spark.states.metrics_from_states`."""
+        from pyspark.sql import functions as F
+
+        df = self._records()
+        if df is None or "payload" not in df.columns:
+            return {}
+        rows = df.where(F.col(ms.RECORD).isin(ms.STATE, ms.SKETCH) & (F.col("run_id") == run_id)
+                        & (F.col("suite") == suite) & (F.col("dataset") == dataset)).collect()
+        return {r["metric_key"]: StateRecord(r[ms.RECORD], r["metric_key"], r["entity"], r["instance"], r["name"],
+                                             bytes(r["payload"]), r["payload_format"], r["payload_type"])
+                for r in rows}
 
     def runs(self, suite: str, dataset: str, version: int, last: int | None = None) -> list[Any]:
         """This suite's runs on the dataset at ``version`` (or versions ``version``..``last``), newest first."""
@@ -364,8 +464,10 @@ class MetricsStore:
         if self.location.kind == "schema":
             self._ensure_views()
             return {table: self.location.table(table) for table in ms.TABLES}
+        present = self.spark.table(self.records_table).columns
         for table in ms.TABLES:
-            self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS {ms.view_sql(table, self.records_table)}")
+            self.spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW {table} AS "
+                           f"{ms.view_sql(table, self.records_table, present)}")
         return {table: table for table in ms.TABLES}
 
     def check_results(self, run_id: str, suite: str, dataset: str) -> list[Any]:

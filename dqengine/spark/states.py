@@ -1,0 +1,187 @@
+"""Deequ's analyzer states of a run, as bytes to store, and metrics computed back from them.
+
+A Deequ analyzer computes a *state* (counts, sums, a sketch) and derives its metric from it;
+states of two pieces of data merge, which is how Deequ verifies appends incrementally. Deequ
+keeps them behind ``StatePersister``/``StateLoader``: ``InMemoryStateProvider`` holds the state
+objects, ``HdfsStateProvider`` serialises each kind of state to a file (a few longs and doubles,
+or a sketch's bytes).
+
+Nothing is serialised here: the run hands Deequ an ``InMemoryStateProvider``
+(``AnalysisRunner.run(..., saveStatesWith)``, which only keeps references to states Deequ
+computes anyway), and afterwards the states we store are copied to an ``HdfsStateProvider`` in
+a driver-local temporary directory and read back as bytes: the payload is exactly the file
+Deequ wrote, and loading writes it back where ``HdfsStateProvider`` looks for it.
+
+Which states are stored: the analyzers whose ``HdfsStateProvider`` state is one small file.
+The frequency-based ones (Uniqueness, Distinctness, CountDistinct, Entropy) are not: their state
+is a table of every distinct value (as large as the column), which ``HdfsStateProvider`` writes
+as Parquet, and ``ColumnCount`` has no state Deequ can persist. ApproxQuantile (a quantile
+summary) and ApproxCountDistinct (HyperLogLog++ registers) are stored as ``sketch`` records, the
+others as ``state`` records.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
+from dqengine.errors import first_line
+from dqengine.results import StateRecord
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["CapturedState", "StateCapture", "STATE_KINDS", "SKETCH_KINDS", "PAYLOAD_FORMAT", "record_kind",
+           "metrics_from_states", "match_states"]
+
+logger = logging.getLogger(__name__)
+
+#: How a payload is to be read: the bytes of the file Deequ's HdfsStateProvider writes for it.
+PAYLOAD_FORMAT = "deequ.HdfsStateProvider"
+#: Analyzer kinds whose state is a sketch (stored as ``sketch`` records).
+SKETCH_KINDS = frozenset({"ApproxQuantile", "ApproxCountDistinct"})
+#: Analyzer kinds whose state HdfsStateProvider writes as one small file (stored as ``state``).
+STATE_KINDS = frozenset({"Size", "Completeness", "Compliance", "PatternMatch", "Sum", "Mean", "Minimum",
+                         "Maximum", "MinLength", "MaxLength", "DataType", "Correlation",
+                         "StandardDeviation"})
+
+
+def record_kind(spec: AnalyzerSpec) -> str | None:
+    """``sketch``, ``state``, or None for an analyzer whose state is not stored."""
+    if spec.kind in SKETCH_KINDS:
+        return "sketch"
+    if spec.kind in STATE_KINDS:
+        return "state"
+    return None
+
+
+@dataclass(frozen=True)
+class CapturedState:
+    payload: bytes
+    #: Deequ's class of the state, e.g. ``NumMatchesAndCount``, ``ApproxQuantileState``
+    state_type: str
+
+
+def _some(jvm: Any, value: Any) -> Any:
+    return jvm.scala.Option.apply(value)
+
+
+def _seq(jvm: Any, items: Iterable[Any]) -> Any:
+    return jvm.PythonUtils.toSeq(list(items))
+
+
+def _hdfs_provider(spark: "SparkSession", directory: str) -> Any:
+    """An HdfsStateProvider writing ``<directory>/s-<id>.bin`` on the driver's own disk."""
+    prefix = Path(directory, "s").as_uri()
+    return spark._jvm.com.amazon.deequ.analyzers.HdfsStateProvider(spark._jsparkSession, prefix, 1, True)
+
+
+def _state_file(spark: "SparkSession", directory: str, jvm_analyzer: Any) -> str:
+    """Where HdfsStateProvider keeps the state of ``jvm_analyzer``.
+
+    It names the file ``<prefix>-<MurmurHash3.stringHash(analyzer.toString, 42)>.bin``; should a
+    Deequ release name it otherwise, capturing and loading fail loudly (the file is not there)
+    and the round-trip test says so.
+    """
+    murmur = getattr(getattr(spark._jvm.scala.util.hashing, "MurmurHash3$"), "MODULE$")
+    return os.path.join(directory, f"s-{murmur.stringHash(jvm_analyzer.toString(), 42)}.bin")
+
+
+class StateCapture:
+    """Collects the states of the analyzers of a run (see the module docstring).
+
+    ``run`` replaces ``AnalysisRunBuilder.run()`` for one analysis; ``states`` then holds the
+    payload of every analyzer whose state Deequ computed and we store. Capturing never fails a
+    run: a state that cannot be serialised is logged and left out.
+    """
+
+    def __init__(self) -> None:
+        self.states: dict[AnalyzerSpec, CapturedState] = {}
+
+    def run(self, df: "DataFrame", analyzers: Mapping[AnalyzerSpec, Any]) -> Any:
+        """Deequ's ``AnalysisRunner.run`` over ``analyzers`` (spec -> JVM analyzer), saving states."""
+        spark = df.sparkSession
+        jvm = spark._jvm
+        memory = jvm.com.amazon.deequ.analyzers.InMemoryStateProvider()
+        analysis = jvm.com.amazon.deequ.analyzers.Analysis(_seq(jvm, analyzers.values()))
+        context = jvm.com.amazon.deequ.analyzers.runners.AnalysisRunner.run(
+            df._jdf, analysis, jvm.scala.Option.empty(), _some(jvm, memory),
+            jvm.org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK())
+        wanted = {spec: a for spec, a in analyzers.items() if record_kind(spec) is not None}
+        if wanted:
+            self._serialise(spark, memory, wanted)
+        return context
+
+    def _serialise(self, spark: "SparkSession", memory: Any, analyzers: Mapping[AnalyzerSpec, Any]) -> None:
+        with tempfile.TemporaryDirectory(prefix="dqengine-states-") as directory:
+            disk = _hdfs_provider(spark, directory)
+            for spec, analyzer in analyzers.items():
+                try:
+                    state = memory.load(analyzer)
+                    if state.isEmpty():  # no rows, only nulls: Deequ has no state to keep
+                        self.states.pop(spec, None)
+                        continue
+                    disk.persist(analyzer, state.get())
+                    with open(_state_file(spark, directory, analyzer), "rb") as fh:
+                        payload = fh.read()
+                    self.states[spec] = CapturedState(payload, state.get().getClass().getSimpleName())
+                except Exception as exc:  # py4j wraps whatever Deequ or Hadoop raised
+                    logger.warning("state of %s not stored: %s", spec, first_line(exc))
+
+
+def metrics_from_states(df: "DataFrame", payloads: Mapping[AnalyzerSpec, bytes]) -> dict[AnalyzerSpec, AnalyzerOutput]:
+    """What Deequ computes from stored states alone, by ``AnalysisRunner.runOnAggregatedStates``.
+
+    ``payloads``: spec -> the payload a run stored for it. ``df`` only gives the schema the
+    analyzers' preconditions are checked against; no data is read.
+    """
+    from dqengine.spark.deequ import _factories, _pydeequ_analyzers, _records
+
+    spark = df.sparkSession
+    jvm = spark._jvm
+    factories = _factories(_pydeequ_analyzers(spark.version), jvm)
+    analyzers = {spec: factories[spec.kind](spec) for spec in payloads}
+    with tempfile.TemporaryDirectory(prefix="dqengine-states-") as directory:
+        for spec, analyzer in analyzers.items():
+            with open(_state_file(spark, directory, analyzer), "wb") as fh:
+                fh.write(payloads[spec])
+        analysis = jvm.com.amazon.deequ.analyzers.Analysis(_seq(jvm, analyzers.values()))
+        context = jvm.com.amazon.deequ.analyzers.runners.AnalysisRunner.runOnAggregatedStates(
+            df._jdf.schema(), analysis, _seq(jvm, [_hdfs_provider(spark, directory)]),
+            jvm.scala.Option.empty(), jvm.org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(),
+            jvm.scala.Option.empty(), jvm.scala.Option.empty())
+        metric_map = context.metricMap()
+    out: dict[AnalyzerSpec, AnalyzerOutput] = {}
+    for spec, analyzer in analyzers.items():
+        found = metric_map.get(analyzer)
+        if found.isEmpty():
+            out[spec] = AnalyzerOutput(error="Deequ computed no metric from the stored state")
+        elif found.get().value().isSuccess():
+            out[spec] = AnalyzerOutput(records=_records(found.get(), spec))
+        else:
+            out[spec] = AnalyzerOutput(error=first_line(found.get().value().failed().get().getMessage()))
+    return out
+
+
+def match_states(plan: Any, scope: Any, stored: Iterable[StateRecord]) -> dict[AnalyzerSpec, StateRecord]:
+    """The stored state of each analyzer of ``plan`` (a ``dqengine.planner.Plan``), found by key.
+
+    A state row is keyed as its analyzer's Deequ metric, whose name (``Completeness``,
+    ``ApproxQuantile-0.5``, ``Histogram``) Deequ gives only once it has run; the row keeps it, so
+    each analyzer's key is computed with each stored name. ``scope``: the run's ``MetricScope``.
+    """
+    stored = list(stored)
+    by_key = {s.key: s for s in stored}
+    names = sorted({s.name for s in stored})
+    out: dict[AnalyzerSpec, StateRecord] = {}
+    for spec in plan.analyzers:
+        for name in names:
+            found = by_key.get(plan.metric_key(spec, name, scope))
+            if found is not None:
+                out[spec] = found
+                break
+    return out
