@@ -83,6 +83,8 @@ class MetricRecord:
     name: str
     value: float | None
     error: str | None = None
+    #: The provider that answered it (``dqengine.planner``: deequ_scan, grouping, windowed, ...).
+    provider: str = ""
 
 
 @dataclass(frozen=True)
