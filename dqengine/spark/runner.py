@@ -1,4 +1,4 @@
-"""Run a suite: pin the data, plan, compute every metric in one Deequ analysis, judge, record.
+"""Run a suite: pin the data, plan, compute every metric pass by pass, judge, record.
 
 Failure policy:
 
@@ -30,7 +30,7 @@ from dqengine.planner import ROW_COUNT, plan_suite
 from dqengine.platforms import platform_for
 from dqengine.results import ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, run_status
 from dqengine.spark.dataset import PinnedDataset, dataset_identity, pin_dataset, preflight
-from dqengine.spark.deequ import compute_metrics
+from dqengine.spark.providers import compute_plan
 from dqengine.spark.session import ensure_classic_session
 from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
 
@@ -124,7 +124,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         df = pinned.df
         for name, expression in plan.derived_columns:  # expressions come from registry code
             df = df.withColumn(name, F.expr(expression))
-        outputs = compute_metrics(df, plan.analyzers)
+        outputs = compute_plan(df, plan)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
         results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped)
