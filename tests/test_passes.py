@@ -16,7 +16,7 @@ from dqengine.checks.base import AnalyzerSpec
 from dqengine.planner import FREQUENCIES, GROUPING, SCAN, WINDOW_COUNT, WINDOWED, Pass, plan_suite
 from dqengine.results import ConstraintStatus, RunStatus
 from dqengine.spark.deequ import compute_metrics
-from dqengine.spark.providers import GroupingProvider, PassContext, compute_plan, windowed_frame
+from dqengine.spark.providers import GroupingProvider, PassContext, compute_plan, window_counts, windowed_frame
 from dqengine.spark.runner import run_suite
 
 SCHEMA = "id BIGINT, sensor STRING, ts TIMESTAMP, v DOUBLE, status STRING, plant STRING"
@@ -127,6 +127,9 @@ def test_window_count_gives_deequs_exact_uniqueness_distinctness_and_distinct_co
     reference = compute_metrics(df, specs)
     for spec in specs:
         assert windowed[spec].records == reference[spec].records, spec
+    physical = window_counts(df, Pass(GROUPING, specs, columns, WINDOW_COUNT, grouping=tuple(sorted(columns))))
+    physical = physical._jdf.queryExecution().executedPlan().toString()
+    assert physical.count("Exchange hashpartitioning") == 1 and physical.count("Sort [") == 1
     # data with nulls and duplicates: none of these metrics is trivially 0 or 1
     assert 0 < windowed[specs[0]].value() < 1
 

@@ -38,7 +38,7 @@ from dqengine.spark.deequ import compute_metrics, jvm_analyzer, metric_output
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-__all__ = ["Provider", "PassContext", "PROVIDERS", "compute_plan", "windowed_frame",
+__all__ = ["Provider", "PassContext", "PROVIDERS", "compute_plan", "windowed_frame", "window_counts",
            "DEEQU_COUNT_COLUMN"]
 
 logger = logging.getLogger(__name__)
@@ -148,20 +148,7 @@ class GroupingProvider:
             return _failed(p.specs, exc)
 
     def _window_count(self, df: "DataFrame", p: Pass) -> dict[AnalyzerSpec, AnalyzerOutput]:
-        from pyspark.sql import Window
-        from pyspark.sql import functions as F
-
-        keys = [F.col(quote_identifier(c)) for c in p.grouping]
-        window = Window.partitionBy(*keys)
-        per_row = [F.count(F.lit(1)).over(window).alias("n")]
-        distinct = any(s.kind != "Uniqueness" for s in p.specs)
-        if distinct:
-            per_row.append(F.row_number().over(window.orderBy(*keys)).alias("i"))
-        counts = (df.select(*keys).where(_keys_present(p.grouping)).select(*per_row)
-                  .agg(F.count(F.lit(1)).alias("rows"),
-                       F.count(F.when(F.col("n") == 1, True)).alias("once"),
-                       (F.count(F.when(F.col("i") == 1, True)) if distinct else F.lit(0)).alias("keys"))
-                  .collect()[0])
+        counts = window_counts(df, p).collect()[0]
         rows, once, keys_found = int(counts["rows"]), int(counts["once"]), int(counts["keys"])
         outputs = {}
         for spec in p.specs:
@@ -214,6 +201,29 @@ class GroupingProvider:
             return outputs
         return {spec: metric_output(analyzer.fromAggregationResult(result, offsets[spec], no_column), spec)
                 for spec, analyzer in analyzers.items()}
+
+
+def window_counts(df: "DataFrame", p: Pass) -> "DataFrame":
+    """One row: ``rows`` with a key, ``once``: rows whose key occurs once, ``keys``: distinct keys
+    (0 unless the pass asks for distinctness or a distinct count).
+
+    One shuffle by the key and one sort: the count and the row number share a window (partition by
+    the key, ordered by it), since a second window specification would make Spark sort again.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    keys = [F.col(quote_identifier(c)) for c in p.grouping]
+    window = Window.partitionBy(*keys).orderBy(*keys)
+    whole = window.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    per_row = [F.count(F.lit(1)).over(whole).alias("n")]
+    distinct = any(s.kind != "Uniqueness" for s in p.specs)
+    if distinct:
+        per_row.append(F.row_number().over(window).alias("i"))
+    return (df.select(*keys).where(_keys_present(p.grouping)).select(*per_row)
+            .agg(F.count(F.lit(1)).alias("rows"),
+                 F.count(F.when(F.col("n") == 1, True)).alias("once"),
+                 (F.count(F.when(F.col("i") == 1, True)) if distinct else F.lit(0)).alias("keys")))
 
 
 def windowed_frame(df: "DataFrame", p: Pass) -> "DataFrame":
