@@ -51,19 +51,19 @@ def main() -> None:
     tracker = spark.sparkContext.statusTracker()
     timings: dict[str, float] = {}
     jobs: dict[str, int] = {}
-    original_compute = runner.compute_metrics
+    original_compute = runner.compute_plan
 
-    def timed_compute(df, specs):
+    def timed_compute(df, plan):
         spark.sparkContext.setJobGroup("metrics", "metrics")
         start = time.perf_counter()
         try:
-            return original_compute(df, specs)
+            return original_compute(df, plan)
         finally:
             timings["metrics"] = time.perf_counter() - start
             jobs["metrics"] = len(tracker.getJobIdsForGroup("metrics"))
             spark.sparkContext.setJobGroup("record", "record")
 
-    runner.compute_metrics = timed_compute
+    runner.compute_plan = timed_compute
     original_write = runner.MetricsStore.write
 
     def timed_write(self, run):

@@ -1,26 +1,114 @@
-"""Plan a suite's computation: which Deequ analyzers, once each, and which derived columns.
+"""Plan a suite's computation: which analyzers, once each, in which passes, by which provider.
 
-Pure Python. The plan is what lets a whole suite run as one Deequ analysis: constraints that need
-the same metric share it (``is_complete: x`` and ``completeness: {column: x, ...}`` compute one
-Completeness), and ``Size`` is always there because every run records its row count.
+Pure Python. Constraints that need the same metric share it (``is_complete: x`` and
+``completeness: {column: x, ...}`` compute one Completeness), and ``Size`` is always there because
+every run records its row count. Given the pinned schema, a constraint may plan differently by
+column type: ``min`` of a TIMESTAMP computes Deequ's Minimum on a derived column of epoch seconds,
+a ``quantile`` of a DOUBLE also counts its NaN values.
 
-Given the pinned schema, a constraint may plan differently by column type: ``min`` of a TIMESTAMP
-computes Deequ's Minimum on a derived column of epoch seconds, a ``quantile`` of a DOUBLE also
-counts its NaN values.
+The analyzers are then split into passes, each answered by one provider (``Pass.provider``, also
+recorded with every metric):
+
+* ``metadata`` — metrics that need no scan at all: Deequ's ColumnCount is the number of columns of
+  the pinned schema. (Next: the row count of an unfiltered version from the Delta log.)
+* ``deequ_scan`` — one Deequ analysis of every scan-shareable analyzer: one Spark aggregation that
+  reads each needed column once. It also carries *helpers*: the row counts the grouping passes
+  need (``Size`` where a key column is not null), which Deequ would otherwise count in a scan of
+  its own for every grouping set.
+* ``grouping`` — one pass per column set for Uniqueness, Distinctness, CountDistinct, Entropy
+  (Deequ's frequency-based analyzers). Strategy ``frequencies``: Deequ's own analyzers over one
+  groupBy of the set, with the helper's row count. Strategy ``window_count``: for a key the suite
+  expects to be unique (``is_unique``, ``is_primary_key``, a uniqueness/distinctness of at least
+  0.5) whose metrics are all Uniqueness/Distinctness/CountDistinct, one ``count(*) OVER (PARTITION
+  BY key)`` aggregated in the same pass, which gives Deequ's exact values.
+* ``windowed`` — one pass per (keys, time) pair for analyzers over ``WindowColumn`` values (lag and
+  lead over each series): one shuffle and sort, then one Deequ analysis of those analyzers. A window
+  never joins the scan the other analyzers share.
+* ``incremental`` is reserved for metrics merged from stored Deequ states.
+
+Each choice was measured with ``bench/bench_plans.py`` (results under ``bench/results/``); the
+trade-offs are stated where the choice is made below.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Collection, Mapping
 
-from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, WindowColumn, quote_identifier
 from dqengine.checks.suite import Suite
 from dqengine.identity import MetricScope, metric_key
 from dqengine.results import MetricRecord
 
-__all__ = ["Plan", "plan_suite", "ROW_COUNT"]
+__all__ = ["Plan", "Pass", "plan_suite", "ROW_COUNT", "METADATA", "SCAN", "GROUPING", "WINDOWED",
+           "INCREMENTAL", "FREQUENCIES", "WINDOW_COUNT", "GROUPING_KINDS", "SKETCH_KINDS",
+           "key_row_count"]
 
 ROW_COUNT = AnalyzerSpec("Size")
+
+# Providers: who answers a pass.
+METADATA = "metadata"
+SCAN = "deequ_scan"
+GROUPING = "grouping"
+WINDOWED = "windowed"
+INCREMENTAL = "incremental"
+
+# Strategies of a pass.
+FUSED = "fused"
+SKETCH = "sketch"
+FREQUENCIES = "frequencies"
+WINDOW_COUNT = "window_count"
+
+#: Deequ's frequency-based analyzers: they need the data grouped by their columns.
+GROUPING_KINDS = frozenset({"Uniqueness", "Distinctness", "CountDistinct", "Entropy"})
+#: The grouping metrics a window count answers exactly (Entropy's floating-point sum it does not).
+WINDOW_COUNT_KINDS = frozenset({"Uniqueness", "Distinctness", "CountDistinct"})
+#: Scan-shareable analyzers whose Spark aggregate is imperative (HyperLogLog, the quantile digest,
+#: the DataType histogram): Spark generates no code for an aggregation holding one, so they would
+#: slow down every other analyzer of the scan.
+SKETCH_KINDS = frozenset({"ApproxQuantile", "ApproxCountDistinct", "DataType"})
+#: Answered from the pinned schema: Deequ counts ``data.columns`` without reading a row.
+METADATA_KINDS = frozenset({"ColumnCount"})
+
+#: Sketches get a Deequ pass of their own next to the fused scan. Measured (bench_plans.py,
+#: ``sketch_*``, 2M rows): the 12-rule scan plus a quantile pass took 0.76 of the scan with the
+#: quantile in it; HyperLogLog apart took 0.96 (a wash: its own pass reads a string column again).
+#: The trade-off: the sketched columns are read twice, for code generation in every other
+#: aggregate of the scan, which weighs more the more analyzers the scan holds.
+SKETCHES_APART = True
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One computation over the data: what it answers, what it reads, who answers it."""
+
+    provider: str
+    #: The suite's analyzers this pass answers (each in exactly one pass).
+    analyzers: tuple[AnalyzerSpec, ...]
+    #: Columns its analyzers name (derived and window columns by their own names). A ``satisfies``
+    #: expression may read others: Spark finds those from the expression.
+    columns: tuple[str, ...] = ()
+    #: ``fused``/``sketch`` (deequ_scan), ``frequencies``/``window_count`` (grouping).
+    strategy: str = ""
+    #: grouping: the column set (sorted, as Deequ groups)
+    grouping: tuple[str, ...] = ()
+    #: windowed: (keys, time)
+    window: tuple[tuple[str, ...], str] | None = None
+    #: windowed: the columns computed over the window before the analyzers run
+    window_columns: tuple[WindowColumn, ...] = ()
+    #: Computed for later passes and never recorded as the suite's metrics (see ``key_row_count``).
+    helpers: tuple[AnalyzerSpec, ...] = ()
+
+    @property
+    def specs(self) -> tuple[AnalyzerSpec, ...]:
+        """Everything this pass computes: its analyzers, then its helpers."""
+        return self.analyzers + self.helpers
+
+
+def key_row_count(columns: tuple[str, ...]) -> AnalyzerSpec:
+    """Rows where at least one key column is not null: the row count Deequ divides a grouping
+    metric by (``FrequencyBasedAnalyzer.computeFrequencies`` drops rows whose keys are all null)."""
+    condition = " OR ".join(f"{quote_identifier(c)} IS NOT NULL" for c in columns)
+    return AnalyzerSpec("Size", tuple(columns), (("where", condition),))
 
 
 @dataclass(frozen=True)
@@ -28,9 +116,11 @@ class Plan:
     analyzers: tuple[AnalyzerSpec, ...]
     #: (column name, Spark SQL expression) to add before Deequ sees the data
     derived_columns: tuple[tuple[str, str], ...] = ()
-    #: (derived column, the user's column it stands for): Deequ names a metric on a derived column
+    #: (derived or window column, the user's column it stands for): Deequ names a metric on a derived column
     #: after that column; the metrics tables must name the column the user wrote.
     instances: tuple[tuple[str, str], ...] = ()
+    #: In the order they run: a grouping pass may use a row count the scan pass computed.
+    passes: tuple[Pass, ...] = ()
 
     def instance(self, name: str) -> str:
         """The user's name for a Deequ metric instance (unchanged unless it is a derived column)."""
@@ -40,20 +130,35 @@ class Plan:
         """``dqengine.identity.metric_key`` of one metric, derived columns read as what they derive."""
         return metric_key(spec, name, scope, dict(self.derived_columns), dict(self.instances))
 
+    def provider_of(self, spec: AnalyzerSpec) -> str:
+        for p in self.passes:
+            if spec in p.analyzers:
+                return p.provider
+        return ""
+
+    def pass_of(self, spec: AnalyzerSpec) -> Pass | None:
+        return next((p for p in self.passes if spec in p.analyzers), None)
+
     def metric_records(self, outputs: Mapping[AnalyzerSpec, AnalyzerOutput],
                        scope: MetricScope | None = None) -> tuple[MetricRecord, ...]:
-        """Every computed metric, in plan order, with derived-column instances mapped back and,
-        given the run's ``scope``, its key."""
+        """Every computed metric, in plan order, with derived-column instances mapped back, the
+        provider that answered it and, given the run's ``scope``, its key."""
         mapping = dict(self.instances)
         records = []
         for spec in self.analyzers:
+            provider = self.provider_of(spec)
             for record in outputs[spec].records:
                 if record.instance in mapping:
                     record = replace(record, instance=mapping[record.instance])
+                record = replace(record, provider=provider)
                 if scope is not None:
                     record = replace(record, key=self.metric_key(spec, record.name, scope))
                 records.append(record)
         return tuple(records)
+
+
+def _columns(specs: Collection[AnalyzerSpec]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for s in specs for c in s.columns))
 
 
 def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
@@ -66,6 +171,8 @@ def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
     specs: dict[AnalyzerSpec, None] = {ROW_COUNT: None}
     derived: dict[str, str] = {}
     instances: dict[str, str] = {}
+    windowed: dict[str, WindowColumn] = {}
+    unique_keys: set[tuple[str, ...]] = set()
     for constraint in suite.constraints:
         if (constraint.check, constraint.index) in skip:
             continue
@@ -73,10 +180,76 @@ def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
         for name, expression in own.items():
             if derived.setdefault(name, expression) != expression:
                 raise ValueError(f"derived column {name!r} defined twice with different expressions")
+        own_windowed = constraint.definition.window_columns_for(constraint.params, schema)
+        for column in own_windowed:
+            if windowed.setdefault(column.name, column) != column:
+                raise ValueError(f"window column {column.name!r} defined twice differently")
+        computed = set(own) | {c.name for c in own_windowed}
+        unique_keys.update(tuple(sorted(k)) for k in constraint.definition.unique_keys(constraint.params))
         for spec in constraint.definition.analyzers_for(constraint.params, schema):
             specs.setdefault(spec, None)
             # A metric on a derived column that names an instance is recorded under that name.
             instance = spec.param("instance")
-            if spec.columns and spec.columns[0] in own and instance is not None:
+            if spec.columns and spec.columns[0] in computed and instance is not None:
                 instances[spec.columns[0]] = instance
-    return Plan(tuple(specs), tuple(derived.items()), tuple(instances.items()))
+    clash = sorted(set(derived) & set(windowed))
+    if clash:
+        raise ValueError(f"column(s) {', '.join(clash)} defined both as derived and as window columns")
+    analyzers = tuple(specs)
+    return Plan(analyzers, tuple(derived.items()), tuple(instances.items()),
+                _passes(analyzers, windowed, unique_keys))
+
+
+def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowColumn],
+            unique_keys: Collection[tuple[str, ...]]) -> tuple[Pass, ...]:
+    metadata: list[AnalyzerSpec] = []
+    scan: list[AnalyzerSpec] = []
+    sketches: list[AnalyzerSpec] = []
+    grouping: dict[tuple[str, ...], list[AnalyzerSpec]] = {}
+    windows: dict[tuple[tuple[str, ...], str], list[AnalyzerSpec]] = {}
+    for spec in analyzers:
+        used = {windowed[c].window for c in spec.columns if c in windowed}
+        if len(used) > 1:
+            raise ValueError(f"{spec} reads columns of {len(used)} different windows; one window per analyzer")
+        if used:
+            if spec.kind in GROUPING_KINDS:
+                raise ValueError(f"{spec}: a grouping analyzer over a window column is not supported")
+            windows.setdefault(used.pop(), []).append(spec)
+        elif spec.kind in METADATA_KINDS:
+            metadata.append(spec)
+        elif spec.kind in GROUPING_KINDS:
+            grouping.setdefault(tuple(sorted(spec.columns)), []).append(spec)
+        elif spec.kind in SKETCH_KINDS and SKETCHES_APART:
+            sketches.append(spec)
+        else:
+            scan.append(spec)
+
+    group_passes: list[Pass] = []
+    helpers: list[AnalyzerSpec] = []
+    for columns, members in grouping.items():
+        # Window count: measured (bench_plans.py, ``unique_key_*``) to beat a groupBy on a key
+        # with (nearly) one row per value, where the groupBy's partial aggregation only adds a
+        # hash table as large as the data. On a low-cardinality column it shuffles every row
+        # where a groupBy shuffles one per value and group (``low_card_*``), so it needs the
+        # suite's word that the key is unique; a wrong word costs time, not correctness.
+        if columns in unique_keys and all(s.kind in WINDOW_COUNT_KINDS for s in members):
+            group_passes.append(Pass(GROUPING, tuple(members), columns, WINDOW_COUNT, grouping=columns))
+        else:
+            helper = key_row_count(columns)
+            helpers.append(helper)
+            group_passes.append(Pass(GROUPING, tuple(members), columns, FREQUENCIES, grouping=columns))
+
+    passes: list[Pass] = []
+    if metadata:
+        passes.append(Pass(METADATA, tuple(metadata)))
+    helpers = list(dict.fromkeys(helpers))
+    passes.append(Pass(SCAN, tuple(scan), _columns(scan + helpers), FUSED, helpers=tuple(helpers)))
+    if sketches:
+        passes.append(Pass(SCAN, tuple(sketches), _columns(sketches), SKETCH))
+    passes.extend(group_passes)
+    for window, members in windows.items():
+        needed = {c for s in members for c in s.columns}
+        columns = tuple(windowed[c] for c in windowed if c in needed)
+        read = tuple(dict.fromkeys(window[0] + (window[1],) + _columns(members)))
+        passes.append(Pass(WINDOWED, tuple(members), read, window=window, window_columns=columns))
+    return tuple(passes)

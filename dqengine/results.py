@@ -96,7 +96,7 @@ class MetricRecord:
     error: str | None = None
     #: ``dqengine.identity.metric_key``: what defines the metric, stable across runs
     key: str = ""
-    #: what computed it (``deequ``, ...); empty is recorded as ``deequ``
+    #: the provider that answered it (``dqengine.planner``: deequ_scan, grouping, windowed, ...)
     provider: str = ""
 
 

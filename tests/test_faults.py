@@ -189,13 +189,13 @@ def test_a_commit_during_the_run_does_not_change_the_pinned_version(spark, delta
             constraints:
               - row_count: {{must_be: 3}}
     """))
-    original = runner_module.compute_metrics
+    original = runner_module.compute_plan
 
-    def commit_then_compute(df, specs, **options):
+    def commit_then_compute(df, plan, **options):
         delta_table([(9, 9.0)], SCHEMA, name="moving", mode="append")  # version 1 lands mid-run
-        return original(df, specs, **options)
+        return original(df, plan, **options)
 
-    monkeypatch.setattr(runner_module, "compute_metrics", commit_then_compute)
+    monkeypatch.setattr(runner_module, "compute_plan", commit_then_compute)
     run = run_suite(spark, suite, metrics=str(tmp_path / "m"))
     assert run.dataset_version == 0 and run.row_count == 3 and run.status is RunStatus.PASSED
 

@@ -2,11 +2,15 @@
 
 A constraint type turns its validated parameters into:
 
-* ``analyzers`` — the Deequ analyzers it needs, as hashable ``AnalyzerSpec`` values. The runner
-  collects them from the whole suite, drops duplicates and computes them all in one Deequ
-  analysis run (Deequ fuses them into as few scans as it can);
+* ``analyzers`` — the Deequ analyzers it needs, as hashable ``AnalyzerSpec`` values. The planner
+  collects them from the whole suite, drops duplicates and splits them into passes (one fused
+  scan, a pass per grouping column set, ...: ``dqengine.planner``);
 * ``derived_columns`` — Spark SQL expressions to add as columns before Deequ sees the data
-  (for checks whose metric is over a value computed per row, e.g. time-series deltas);
+  (for checks whose metric is over a value computed per row);
+* ``window_columns`` — per-row values over the previous/next rows of the same series
+  (``WindowColumn``: a ``lag``/``lead`` expression over one (keys, time) window), e.g. the step
+  between consecutive readings of a sensor. The planner computes them in a pass of their own, never
+  in the scan that the other analyzers share;
 * ``evaluate`` — an ``Outcome`` from the computed metrics, with the threshold applied in Python.
   Deequ's own assertions would need Python lambdas called back from the JVM (pydeequ's callback
   server), which keeps spark-submit jobs alive and collides on its port between jobs.
@@ -24,6 +28,7 @@ __all__ = [
     "Domain",
     "AnalyzerSpec",
     "AnalyzerOutput",
+    "WindowColumn",
     "EvalContext",
     "ConstraintDef",
     "quote_identifier",
@@ -105,6 +110,27 @@ class AnalyzerSpec:
         args = ",".join(self.columns)
         extra = ",".join(f"{k}={v}" for k, v in self.params)
         return f"{self.kind}({args}{';' + extra if extra else ''})"
+
+
+@dataclass(frozen=True)
+class WindowColumn:
+    """A derived column computed over the ordered rows of each series: one (keys, time) window.
+
+    ``expression`` is Spark SQL from registry code (never from YAML) in which ``{window}`` stands
+    for the window, e.g. ``unix_micros(`ts`) - unix_micros(lag(`ts`) OVER {window})``; the provider
+    replaces it by ``(PARTITION BY keys ORDER BY time)``. Every column with the same (keys, time)
+    is computed in one windowed pass: one shuffle and one sort, however many constraints use it.
+    Rows with equal times within a series come in no defined order.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    time: str
+    expression: str
+
+    @property
+    def window(self) -> tuple[tuple[str, ...], str]:
+        return self.keys, self.time
 
 
 @dataclass(frozen=True)
@@ -311,6 +337,18 @@ class ConstraintDef:
 
     def derived_columns_for(self, params: Any, schema: Mapping[str, str] | None) -> Mapping[str, str]:
         return self.derived_columns(params)
+
+    def window_columns_for(self, params: Any, schema: Mapping[str, str] | None) -> tuple[WindowColumn, ...]:
+        """Columns computed over a (keys, time) window; its analyzers name them in ``columns``."""
+        return ()
+
+    def unique_keys(self, params: Any) -> tuple[tuple[str, ...], ...]:
+        """Column sets this constraint expects to be (nearly) unique: a hint for the planner.
+
+        The planner answers the exact uniqueness of such a key by a window count instead of a
+        groupBy (see ``dqengine.planner``); a wrong hint costs time, never correctness.
+        """
+        return ()
 
     def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
         raise NotImplementedError

@@ -157,6 +157,15 @@ class MetricConstraint(ConstraintDef):
         spec = self.spec(params)
         return judge(self.label(params), spec.kind, ctx.output(spec), self.threshold(params))
 
+    def unique_keys(self, params: Any) -> tuple[tuple[str, ...], ...]:
+        """A uniqueness or distinctness that must be at least 0.5: the key is mostly unique."""
+        if self.analyzer not in ("Uniqueness", "Distinctness"):
+            return ()
+        threshold = self.threshold(params)
+        if threshold.op in ("==", ">=", ">", "between") and threshold.value >= 0.5:
+            return (self.columns(params),)
+        return ()
+
 
 class FixedMetricConstraint(MetricConstraint):
     """A metric that must be exactly 1 (every value present, every value unique)."""
@@ -325,6 +334,9 @@ class IsPrimaryKey(ConstraintDef):
     def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
         return (AnalyzerSpec("Uniqueness", tuple(params.columns)),) + tuple(
             AnalyzerSpec("Completeness", (c,)) for c in params.columns)
+
+    def unique_keys(self, params: Any) -> tuple[tuple[str, ...], ...]:
+        return (tuple(params.columns),)
 
     def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
         for column in params.columns:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from dqengine.spark.states import StateCapture
 
-__all__ = ["compute_metrics", "SUPPORTED_ANALYZERS"]
+__all__ = ["compute_metrics", "SUPPORTED_ANALYZERS", "jvm_analyzer", "metric_output"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def _factories(pa: Any, jvm: Any) -> dict[str, Callable[[AnalyzerSpec], Any]]:
         return obj._set_jvm(jvm)._analyzer_jvm
 
     return {
-        "Size": lambda s: wrap(pa.Size()),
+        "Size": lambda s: wrap(pa.Size(s.param("where"))),
         "ColumnCount": lambda s: jvm.com.amazon.deequ.analyzers.ColumnCount(),
         "Completeness": lambda s: wrap(pa.Completeness(one(s))),
         "Uniqueness": lambda s: wrap(pa.Uniqueness(cols(s))),
@@ -155,19 +155,27 @@ def _analysis(df: "DataFrame", specs: list[AnalyzerSpec],
         if found.isEmpty():
             outputs[spec] = AnalyzerOutput(error="Deequ returned no metric for this analyzer")
             continue
-        metric = found.get()
-        value_try = metric.value()
-        if value_try.isSuccess():
-            outputs[spec] = AnalyzerOutput(records=_records(metric, spec))
-        else:
-            message, undefined = _failure(value_try.failed().get())
-            outputs[spec] = AnalyzerOutput(
-                records=(MetricRecord(metric.entity().toString(), _plain_instance(metric.instance(), spec),
-                                      metric.name(), None, message),),
-                error=None if undefined else message,
-                undefined=undefined,
-            )
+        outputs[spec] = metric_output(found.get(), spec)
     return outputs
+
+
+def jvm_analyzer(spark: Any, spec: AnalyzerSpec) -> Any:
+    """The Deequ analyzer object (in the JVM) for ``spec``, as ``_analysis`` builds it."""
+    return _factories(_pydeequ_analyzers(spark.version), spark._jvm)[spec.kind](spec)
+
+
+def metric_output(metric: Any, spec: AnalyzerSpec) -> AnalyzerOutput:
+    """A Deequ ``Metric`` (JVM object) as our ``AnalyzerOutput``: its values, or why there are none."""
+    value_try = metric.value()
+    if value_try.isSuccess():
+        return AnalyzerOutput(records=_records(metric, spec))
+    message, undefined = _failure(value_try.failed().get())
+    return AnalyzerOutput(
+        records=(MetricRecord(metric.entity().toString(), _plain_instance(metric.instance(), spec),
+                              metric.name(), None, message),),
+        error=None if undefined else message,
+        undefined=undefined,
+    )
 
 
 def _failed(outputs: dict[AnalyzerSpec, AnalyzerOutput], specs: list[AnalyzerSpec]) -> list[AnalyzerSpec]:

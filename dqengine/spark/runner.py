@@ -1,4 +1,4 @@
-"""Run a suite: pin the data, plan, compute every metric in one Deequ analysis, judge, record.
+"""Run a suite: pin the data, plan, compute every metric pass by pass, judge, record.
 
 Failure policy:
 
@@ -32,7 +32,7 @@ from dqengine.platforms import platform_for
 from dqengine.results import (ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, StateRecord,
                               run_status)
 from dqengine.spark.dataset import PinnedDataset, dataset_identity, pin_dataset, preflight
-from dqengine.spark.deequ import compute_metrics
+from dqengine.spark.providers import compute_plan
 from dqengine.spark.session import ensure_classic_session
 from dqengine.spark.states import PAYLOAD_FORMAT, StateCapture, record_kind
 from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
@@ -162,7 +162,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         for name, expression in plan.derived_columns:  # expressions come from registry code
             df = df.withColumn(name, F.expr(expression))
         capture = StateCapture() if store is not None else None
-        outputs = compute_metrics(df, plan.analyzers, states=capture)
+        outputs = compute_plan(df, plan, states=capture)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
         results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped, plan, scope)

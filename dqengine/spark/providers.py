@@ -1,0 +1,277 @@
+"""Providers: each computes one kind of ``Pass`` of a plan (see ``dqengine.planner``).
+
+* ``MetadataProvider`` — metrics known without reading a row (ColumnCount from the schema).
+* ``DeequScanProvider`` — one Deequ analysis of the pass's analyzers (``compute_metrics``: one
+  fused aggregation, failures isolated by recomputing in halves).
+* ``GroupingProvider`` — one column set: Deequ's frequency-based analyzers over one groupBy, with
+  the row count the scan pass counted; or, for a key expected unique, a window count.
+* ``WindowedProvider`` — the window columns of one (keys, time) pair, then one Deequ analysis of
+  the analyzers over them.
+
+A provider returns an ``AnalyzerOutput`` for every spec of its pass; a Spark failure inside one
+pass becomes an error of that pass's analyzers, never of the others. A provider for the metrics of
+the Delta log, or for metrics merged from stored Deequ states, implements ``Provider`` under its
+planner name (``metadata`` grows, ``incremental`` is reserved).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
+
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, quote_identifier
+from dqengine.errors import first_line
+from dqengine.planner import (
+    FREQUENCIES,
+    GROUPING,
+    METADATA,
+    SCAN,
+    WINDOW_COUNT,
+    WINDOWED,
+    Pass,
+    Plan,
+    key_row_count,
+)
+from dqengine.results import MetricRecord
+from dqengine.spark.deequ import compute_metrics, jvm_analyzer, metric_output
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+    from dqengine.spark.states import StateCapture
+
+__all__ = ["Provider", "PassContext", "PROVIDERS", "compute_plan", "windowed_frame", "window_counts",
+           "DEEQU_COUNT_COLUMN"]
+
+logger = logging.getLogger(__name__)
+
+#: The frequency column Deequ's grouping analyzers aggregate (``Analyzers.COUNT_COL``).
+DEEQU_COUNT_COLUMN = "com_amazon_deequ_dq_metrics_count"
+
+
+@dataclass(frozen=True)
+class PassContext:
+    plan: Plan
+    #: What the passes before this one computed (the grouping passes read their row counts here).
+    outputs: Mapping[AnalyzerSpec, AnalyzerOutput]
+    #: The dataset's columns before derived columns were added.
+    table_columns: tuple[str, ...]
+    #: Keeps Deequ's states of the scan passes' analyzers, for the store (``dqengine.spark.states``).
+    states: "StateCapture | None" = None
+
+
+class Provider(Protocol):
+    name: str
+
+    def compute(self, df: "DataFrame", p: Pass, ctx: PassContext) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        """An output for every spec of ``p`` (``p.specs``)."""
+        ...
+
+
+def _spark_errors() -> tuple[type[BaseException], ...]:
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    return Py4JJavaError, PySparkException
+
+
+def _failed(specs: tuple[AnalyzerSpec, ...], exc: BaseException) -> dict[AnalyzerSpec, AnalyzerOutput]:
+    message = first_line(exc)
+    return {spec: AnalyzerOutput(error=message) for spec in specs}
+
+
+class MetadataProvider:
+    """Deequ's ColumnCount is ``data.columns.size``: the table's columns, without the derived ones
+    the engine adds for other analyzers."""
+
+    name = METADATA
+
+    def compute(self, df: "DataFrame", p: Pass, ctx: PassContext) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        outputs = {}
+        for spec in p.specs:
+            if spec.kind != "ColumnCount":
+                outputs[spec] = AnalyzerOutput(error=f"{spec} has no metadata answer")
+                continue
+            outputs[spec] = AnalyzerOutput(records=(
+                MetricRecord("Dataset", "*", "ColumnCount", float(len(ctx.table_columns))),))
+        return outputs
+
+
+class DeequScanProvider:
+    name = SCAN
+
+    def compute(self, df: "DataFrame", p: Pass, ctx: PassContext) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        return compute_metrics(df, p.specs, states=ctx.states)
+
+
+def _entity(columns: tuple[str, ...]) -> str:
+    """Deequ's ``Analyzers.entityFrom``."""
+    return "Column" if len(columns) == 1 else "Multicolumn"
+
+
+def _keys_present(columns: tuple[str, ...]) -> "Column":
+    from pyspark.sql import functions as F
+
+    condition = F.lit(False)
+    for c in columns:
+        condition = condition | F.col(quote_identifier(c)).isNotNull()
+    return condition
+
+
+class GroupingProvider:
+    """The frequency-based analyzers of one column set.
+
+    ``frequencies``: the groupBy Deequ's ``FrequencyBasedAnalyzer.computeFrequencies`` builds, and
+    Deequ's own aggregation functions over it, all in one aggregation as Deequ's runner fuses them;
+    the row count they divide by is the scan pass's helper (``key_row_count``), where Deequ would
+    count it in a separate scan. Without that count (the scan pass failed) the set goes to Deequ's
+    runner as before.
+
+    ``window_count``: ``count(*) OVER (PARTITION BY key)`` per row and, if distinctness or a
+    distinct count is asked, ``row_number()`` in the same window; one aggregation then counts the
+    rows, the rows whose key occurs once, and the first rows of each key. Deequ's definitions,
+    exactly: rows whose keys are all null are left out of both the count and the groups (nulls in
+    a composite key group together, as in a groupBy); Uniqueness = rows whose key occurs once /
+    rows, Distinctness = keys / rows, both undefined on no rows; CountDistinct = keys (0 on no rows).
+    """
+
+    name = GROUPING
+
+    def compute(self, df: "DataFrame", p: Pass, ctx: PassContext) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        try:
+            if p.strategy == WINDOW_COUNT:
+                return self._window_count(df, p)
+            if p.strategy == FREQUENCIES:
+                rows = ctx.outputs.get(key_row_count(p.grouping))
+                if rows is not None and rows.error is None:
+                    return self._frequencies(df, p, 0 if rows.undefined else int(rows.value() or 0))
+                logger.info("no row count for %s; Deequ counts it", ",".join(p.grouping))
+            return compute_metrics(df, p.specs)
+        except _spark_errors() as exc:
+            logger.info("grouping pass over %s failed: %s", ",".join(p.grouping), first_line(exc))
+            return _failed(p.specs, exc)
+
+    def _window_count(self, df: "DataFrame", p: Pass) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        counts = window_counts(df, p).collect()[0]
+        rows, once, keys_found = int(counts["rows"]), int(counts["once"]), int(counts["keys"])
+        outputs = {}
+        for spec in p.specs:
+            entity, instance = _entity(spec.columns), ",".join(spec.columns)
+            if spec.kind == "CountDistinct":
+                value: float | None = float(keys_found)
+            elif rows == 0:
+                value = None
+            else:
+                # As Deequ: a double sum of ones divided by the row count, both exact below 2**53.
+                value = float(once if spec.kind == "Uniqueness" else keys_found) / float(rows)
+            if value is None:  # Deequ's words (``Analyzers.emptyStateException``)
+                analyzer = jvm_analyzer(df.sparkSession, spec).toString()
+                message = f"Empty state for analyzer {analyzer}, all input values were NULL."
+                outputs[spec] = AnalyzerOutput(
+                    records=(MetricRecord(entity, instance, spec.kind, None, message),), undefined=True)
+            else:
+                outputs[spec] = AnalyzerOutput(records=(MetricRecord(entity, instance, spec.kind, value),))
+        return outputs
+
+    def _frequencies(self, df: "DataFrame", p: Pass, rows: int) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        from pyspark.sql import functions as F
+
+        spark = df.sparkSession
+        jvm = spark._jvm
+        keys = [F.col(quote_identifier(c)) for c in p.grouping]
+        frequencies = (df.select(*keys).where(_keys_present(p.grouping)).groupBy(*keys)
+                       .agg(F.count(F.lit(1)).alias(DEEQU_COUNT_COLUMN)))
+        analyzers = {spec: jvm_analyzer(spark, spec) for spec in p.specs}
+        no_column = jvm.scala.Option.apply(None)
+        functions, offsets = [], {}
+        for spec, analyzer in analyzers.items():
+            offsets[spec] = len(functions)
+            seq = analyzer.aggregationFunctions(rows)
+            functions.extend(seq.apply(i) for i in range(seq.size()))
+        logger.info("grouping %s: %d Deequ analyzers over one groupBy", ",".join(p.grouping), len(analyzers))
+        try:
+            result = frequencies._jdf.agg(functions[0], jvm.PythonUtils.toSeq(functions[1:])).collect()[0]
+        except _spark_errors() as exc:
+            if len(analyzers) == 1:
+                return _failed(p.specs, exc)
+            # One aggregation failed for all: each analyzer alone, so only the culprit stays failed.
+            state = jvm.com.amazon.deequ.analyzers.FrequenciesAndNumRows(frequencies._jdf, rows, no_column)
+            outputs = {}
+            for spec, analyzer in analyzers.items():
+                try:
+                    outputs[spec] = metric_output(analyzer.computeMetricFrom(jvm.scala.Option.apply(state)), spec)
+                except _spark_errors() as alone:
+                    outputs[spec] = AnalyzerOutput(error=first_line(alone))
+            return outputs
+        return {spec: metric_output(analyzer.fromAggregationResult(result, offsets[spec], no_column), spec)
+                for spec, analyzer in analyzers.items()}
+
+
+def window_counts(df: "DataFrame", p: Pass) -> "DataFrame":
+    """One row: ``rows`` with a key, ``once``: rows whose key occurs once, ``keys``: distinct keys
+    (0 unless the pass asks for distinctness or a distinct count).
+
+    One shuffle by the key and one sort: the count and the row number share a window (partition by
+    the key, ordered by it), since a second window specification would make Spark sort again.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    keys = [F.col(quote_identifier(c)) for c in p.grouping]
+    window = Window.partitionBy(*keys).orderBy(*keys)
+    whole = window.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    per_row = [F.count(F.lit(1)).over(whole).alias("n")]
+    distinct = any(s.kind != "Uniqueness" for s in p.specs)
+    if distinct:
+        per_row.append(F.row_number().over(window).alias("i"))
+    return (df.select(*keys).where(_keys_present(p.grouping)).select(*per_row)
+            .agg(F.count(F.lit(1)).alias("rows"),
+                 F.count(F.when(F.col("n") == 1, True)).alias("once"),
+                 (F.count(F.when(F.col("i") == 1, True)) if distinct else F.lit(0)).alias("keys")))
+
+
+def windowed_frame(df: "DataFrame", p: Pass) -> "DataFrame":
+    """``df`` with the pass's window columns: one window (keys, time), so one shuffle and sort."""
+    from pyspark.sql import functions as F
+
+    assert p.window is not None  # planner invariant, not user input
+    keys, time = p.window
+    window = (f"(PARTITION BY {', '.join(quote_identifier(k) for k in keys)} "
+              f"ORDER BY {quote_identifier(time)})")
+    return df.withColumns({c.name: F.expr(c.expression.replace("{window}", window))
+                           for c in p.window_columns})
+
+
+class WindowedProvider:
+    name = WINDOWED
+
+    def compute(self, df: "DataFrame", p: Pass, ctx: PassContext) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        try:
+            frame = windowed_frame(df, p)
+        except _spark_errors() as exc:
+            return _failed(p.specs, exc)
+        return compute_metrics(frame, p.specs)
+
+
+PROVIDERS: dict[str, Provider] = {
+    provider.name: provider
+    for provider in (MetadataProvider(), DeequScanProvider(), GroupingProvider(), WindowedProvider())
+}
+
+
+def compute_plan(df: "DataFrame", plan: Plan,
+                 states: "StateCapture | None" = None) -> dict[AnalyzerSpec, AnalyzerOutput]:
+    """Every pass of ``plan`` in order; an output for every analyzer (and helper) of the plan.
+
+    ``df`` carries the plan's derived columns already (the runner adds them).
+    """
+    derived = {name for name, _ in plan.derived_columns}
+    table_columns = tuple(c for c in df.columns if c not in derived)
+    outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
+    for p in plan.passes:
+        provider = PROVIDERS.get(p.provider)
+        if provider is None:
+            raise ValueError(f"no provider named {p.provider!r} (known: {', '.join(sorted(PROVIDERS))})")
+        logger.info("pass %s%s: %d analyzers", p.provider, f"/{p.strategy}" if p.strategy else "", len(p.specs))
+        outputs.update(provider.compute(df, p, PassContext(plan, outputs, table_columns, states)))
+    return outputs

@@ -1,0 +1,236 @@
+"""Each pass kind on Spark: the planned passes give exactly the metrics of one Deequ analysis.
+
+Data with nulls (also in a composite key), duplicates, rows whose keys are all null and a
+``where`` filter; Deequ's analysis of all analyzers at once is the reference.
+"""
+from __future__ import annotations
+
+import logging
+import math
+
+import pytest
+from passes_helpers import registry
+
+from dqengine.checks import parse_suite
+from dqengine.checks.base import AnalyzerSpec
+from dqengine.planner import FREQUENCIES, GROUPING, SCAN, WINDOW_COUNT, WINDOWED, Pass, plan_suite
+from dqengine.results import ConstraintStatus, RunStatus
+from dqengine.spark.deequ import compute_metrics
+from dqengine.spark.providers import GroupingProvider, PassContext, compute_plan, window_counts, windowed_frame
+from dqengine.spark.runner import run_suite
+
+SCHEMA = "id BIGINT, sensor STRING, ts TIMESTAMP, v DOUBLE, status STRING, plant STRING"
+ROWS = [
+    (1, "a", "2024-01-01 00:00:00", 1.0, "OK", "P1"),
+    (2, "a", "2024-01-01 00:01:00", 4.0, "OK", "P1"),
+    (2, "a", "2024-01-01 00:02:00", None, "WARN", "P1"),     # duplicate id
+    (3, "b", "2024-01-01 00:00:00", 2.0, None, "P1"),
+    (4, "b", "2024-01-01 00:00:00", 2.5, "OK", "P1"),       # duplicate (sensor, ts)
+    (5, None, "2024-01-01 00:03:00", 7.0, "FAIL", "P1"),    # composite key half null
+    (6, None, None, None, None, "P1"),                      # composite key all null
+    (None, "c", "2024-01-01 00:05:00", 3.0, "OK", "P1"),    # null id
+    (None, "c", "2024-01-01 00:09:00", 9.0, "OK", "P1"),
+    (7, "c", "2024-01-01 00:10:00", 9.5, "OK", "P2"),       # filtered out by the where
+    (8, "d", "2024-01-01 00:10:00", None, "OK", "P1"),
+]
+MIXED = """
+      - row_count: {must_be_greater_than: 0}
+      - column_count: {must_be: 6}
+      - is_unique: id
+      - distinctness: {column: id, must_be_at_least: 0.5}
+      - distinct_count: {column: id, must_be_at_least: 1}
+      - is_primary_key: [sensor, ts]
+      - distinct_count: {columns: [ts, sensor], must_be_at_least: 1}
+      - distinctness: {columns: [sensor, ts], must_be_at_least: 0.5}
+      - uniqueness: {column: sensor, must_be_at_least: 0.1}
+      - distinct_count: {column: sensor, must_be_at_least: 1}
+      - entropy: {column: status, must_be_at_least: 0}
+      - uniqueness: {columns: [status, sensor], must_be_at_most: 1}
+      - completeness: {column: v, must_be_at_least: 0.5}
+      - between: {column: v, min: 0, max: 10}
+      - mean: {column: v, must_be_between: [0, 10]}
+      - min: {column: ts, must_be_at_least: 0}
+      - quantile: {column: v, quantile: 0.5, must_be_between: [0, 10]}
+      - approx_distinct_count: {column: sensor, must_be_at_least: 1}
+      - data_type: {column: status, type: string}
+"""
+
+
+def _comparable(output):
+    """An output's records, errors and flags, with NaN (Deequ's ratio of an empty histogram) equal to itself."""
+    records = tuple((r.entity, r.instance, r.name, "NaN" if r.value is not None and math.isnan(r.value) else r.value,
+                     r.error) for r in output.records)
+    return records, output.undefined, output.error
+
+
+def _suite(path: str, constraints: str, where: str | None = None):
+    filt = f", where: \"{where}\"" if where else ""
+    return parse_suite(f"suite: passes\ndataset: {{path: '{path}'{filt}}}\nchecks:\n  - name: c\n"
+                       f"    constraints:\n{constraints}", "passes.yml", registry())
+
+
+@pytest.fixture
+def table(spark, tmp_path):
+    from pyspark.sql import functions as F
+
+    path = str(tmp_path / "readings")
+    spark.createDataFrame(ROWS, SCHEMA.replace("ts TIMESTAMP", "ts STRING")) \
+        .withColumn("ts", F.to_timestamp("ts")).write.format("delta").save(path)
+    return path
+
+
+def _frame(spark, path, plan, where=None):
+    from pyspark.sql import functions as F
+
+    df = spark.read.format("delta").load(path)
+    if where:
+        df = df.where(where)
+    for name, expression in plan.derived_columns:
+        df = df.withColumn(name, F.expr(expression))
+    return df
+
+
+@pytest.mark.parametrize("where", [None, "plant = 'P1'", "plant = 'nowhere'"], ids=["all", "where", "no_rows"])
+def test_planned_passes_equal_one_deequ_analysis(spark, table, where):
+    schema = dict(spark.read.format("delta").load(table).dtypes)
+    plan = plan_suite(_suite(table, MIXED, where), schema=schema)
+    strategies = {(p.provider, p.strategy) for p in plan.passes}
+    assert {(GROUPING, WINDOW_COUNT), (GROUPING, FREQUENCIES), (SCAN, "fused"), (SCAN, "sketch")} <= strategies
+    df = _frame(spark, table, plan, where)
+
+    planned = compute_plan(df, plan)
+    reference = compute_metrics(df, plan.analyzers)
+    for spec in plan.analyzers:
+        if spec.kind == "ColumnCount":  # Deequ counts the derived epoch column too: see the next test
+            continue
+        assert _comparable(planned[spec]) == _comparable(reference[spec]), spec
+    if where == "plant = 'nowhere'":
+        assert planned[AnalyzerSpec("Uniqueness", ("id",))].undefined
+        assert planned[AnalyzerSpec("CountDistinct", ("id",))].value() == 0.0
+
+
+def test_column_count_is_the_tables_without_the_columns_the_engine_derives(spark, table, tmp_path):
+    run = run_suite(spark, _suite(table, MIXED), record=False)
+    by_name = {r.constraint: r for r in run.constraints}
+    assert by_name["column_count"].status is ConstraintStatus.PASSED, by_name["column_count"].message
+    raw = compute_metrics(spark.read.format("delta").load(table), [AnalyzerSpec("ColumnCount")])
+    assert raw[AnalyzerSpec("ColumnCount")].value() == by_name["column_count"].metric_value == 6.0
+
+
+@pytest.mark.parametrize("columns", [("id",), ("sensor", "ts"), ("status", "sensor")], ids=lambda c: "+".join(c))
+def test_window_count_gives_deequs_exact_uniqueness_distinctness_and_distinct_count(spark, table, columns):
+    df = spark.read.format("delta").load(table)
+    specs = (AnalyzerSpec("Uniqueness", columns), AnalyzerSpec("Distinctness", columns),
+             AnalyzerSpec("CountDistinct", tuple(reversed(columns))))
+    windowed = GroupingProvider()._window_count(df, Pass(GROUPING, specs, columns, WINDOW_COUNT,
+                                                         grouping=tuple(sorted(columns))))
+    reference = compute_metrics(df, specs)
+    for spec in specs:
+        assert windowed[spec].records == reference[spec].records, spec
+    physical = window_counts(df, Pass(GROUPING, specs, columns, WINDOW_COUNT, grouping=tuple(sorted(columns))))
+    physical = physical._jdf.queryExecution().executedPlan().toString()
+    assert physical.count("Exchange hashpartitioning") == 1 and physical.count("Sort [") == 1
+    # data with nulls and duplicates: none of these metrics is trivially 0 or 1
+    assert 0 < windowed[specs[0]].value() < 1
+
+
+def test_frequencies_with_the_scans_row_count_give_deequs_values(spark, table):
+    df = spark.read.format("delta").load(table)
+    plan = plan_suite(_suite(table, """
+      - entropy: {column: status, must_be_at_least: 0}
+      - uniqueness: {column: status, must_be_at_most: 1}
+      - distinct_count: {column: status, must_be_at_least: 1}
+"""))
+    scan, group = plan.passes
+    assert group.strategy == FREQUENCIES and scan.helpers
+    outputs = compute_plan(df, plan)
+    assert outputs[scan.helpers[0]].value() == 9.0  # rows with a status
+    reference = compute_metrics(df, group.analyzers)
+    for spec in group.analyzers:
+        assert outputs[spec].records == reference[spec].records
+    # without the scan's row count (the scan failed), Deequ's runner counts it: same values
+    alone = GroupingProvider().compute(df, group, PassContext(plan, {}, tuple(df.columns)))
+    assert {s: o.records for s, o in alone.items()} == {s: reference[s].records for s in group.analyzers}
+
+
+def test_the_windowed_pass_is_one_shuffle_apart_from_the_scan(spark, table, caplog):
+    suite = _suite(table, """
+      - max_step: {column: v, keys: [sensor], time: ts, must_be_at_most: 6}
+      - max_step: {column: id, keys: [sensor], time: ts, must_be_at_most: 100}
+      - mean: {column: v, must_be_between: [0, 10]}
+""")
+    plan = plan_suite(suite, schema=dict(spark.read.format("delta").load(table).dtypes))
+    (windowed,) = [p for p in plan.passes if p.provider == WINDOWED]
+    df = spark.read.format("delta").load(table)
+    frame = windowed_frame(df, windowed)
+    physical = frame._jdf.queryExecution().executedPlan().toString()
+    assert physical.count("Exchange") == 1 and "Window" in physical
+    assert "Window" not in df._jdf.queryExecution().executedPlan().toString()
+
+    with caplog.at_level(logging.INFO, logger="dqengine"):
+        run = run_suite(spark, suite, record=False)
+    assert run.status is RunStatus.PASSED, [r.message for r in run.constraints]
+    steps = {r.label: r.metric_value for r in run.constraints}
+    # per sensor, ordered by ts: a 1,4,null -> 3; b 2,2.5 (equal ts, either order) -> 0.5; c 3,9,9.5 -> 6
+    assert steps["max_step(v)"] == 6.0
+    providers = {(m.name, m.instance): m.provider for m in run.metrics}
+    assert providers[("Maximum", "v")] == WINDOWED and providers[("Mean", "v")] == SCAN
+
+
+def test_a_failing_window_expression_errors_only_its_constraint(spark, table):
+    suite = _suite(table, """
+      - max_step: {column: v, keys: [sensor], time: ts, must_be_at_most: 6, step_sql: "raise_error('clock broke') + lag(v) OVER {window}"}
+      - is_unique: sensor
+      - mean: {column: v, must_be_between: [0, 10]}
+      - distinct_count: {column: status, must_be_at_least: 1}
+""")
+    run = run_suite(spark, suite, record=False)
+    by_name = {r.constraint: r for r in run.constraints}
+    assert by_name["max_step"].status is ConstraintStatus.ERROR and "clock broke" in by_name["max_step"].message
+    assert by_name["mean"].status is ConstraintStatus.PASSED
+    assert by_name["distinct_count"].status is ConstraintStatus.PASSED
+    assert by_name["is_unique"].status is ConstraintStatus.FAILED  # computed, and judged
+
+
+def test_a_failing_grouping_pass_errors_only_its_constraints(spark, table):
+    from dqengine.checks import ConstraintRegistry
+    from dqengine.checks.builtin import ColumnOrColumnsThreshold, MetricConstraint
+
+    class BrokenKey(MetricConstraint):  # a key Spark fails on while it reads the rows
+        name = "broken_key_uniqueness"
+        analyzer = "Uniqueness"
+        params_model = ColumnOrColumnsThreshold
+        dimension = "uniqueness"
+        summary = example = "test only"
+
+        def columns(self, params):
+            return ("_dq_broken_key",)
+
+        def checked_columns(self, params):
+            return ()
+
+        def derived_columns(self, params):
+            return {"_dq_broken_key": "raise_error('key broke')"}
+
+    suite = parse_suite(f"suite: s\ndataset: {{path: '{table}'}}\nchecks:\n  - name: c\n    constraints:\n"
+                        "      - broken_key_uniqueness: {column: id, must_be: 1}\n"
+                        "      - mean: {column: v, must_be_between: [0, 10]}\n"
+                        "      - distinct_count: {column: status, must_be_at_least: 1}\n",
+                        "s.yml", ConstraintRegistry([*registry(), BrokenKey()]))
+    run = run_suite(spark, suite, record=False)
+    by_name = {r.constraint: r for r in run.constraints}
+    assert by_name["broken_key_uniqueness"].status is ConstraintStatus.ERROR
+    assert "key broke" in by_name["broken_key_uniqueness"].message
+    assert by_name["mean"].status is ConstraintStatus.PASSED
+    assert by_name["distinct_count"].status is ConstraintStatus.PASSED
+
+
+def test_a_run_records_one_commit_with_the_provider_of_each_metric(spark, table, tmp_path):
+    run = run_suite(spark, _suite(table, MIXED, "plant = 'P1'"), metrics=str(tmp_path / "m"))
+    assert run.row_count == 10
+    assert {m.provider for m in run.metrics} == {"metadata", SCAN, GROUPING}
+    assert all(m.provider for m in run.metrics)
+    from delta.tables import DeltaTable
+
+    history = DeltaTable.forPath(spark, str(tmp_path / "m" / "dq_records")).history().collect()
+    assert [h.operation for h in history if h.operation not in ("CREATE TABLE",)] == ["WRITE"]

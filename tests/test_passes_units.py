@@ -1,0 +1,167 @@
+"""Which analyzer lands in which pass, and which provider answers it. Pure Python: no Spark."""
+from __future__ import annotations
+
+import pytest
+from passes_helpers import registry
+
+from dqengine.checks import parse_suite
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
+from dqengine.planner import (
+    FREQUENCIES,
+    GROUPING,
+    METADATA,
+    ROW_COUNT,
+    SCAN,
+    WINDOW_COUNT,
+    WINDOWED,
+    key_row_count,
+    plan_suite,
+)
+from dqengine.results import MetricRecord
+
+
+def _plan(constraints: str, schema=None, where: str = ""):
+    body = "\n".join(f"      - {line}" for line in constraints.strip().splitlines())
+    text = (f"suite: s\ndataset: {{path: /t{', where: ' + repr(where) if where else ''}}}\n"
+            f"checks:\n  - name: c\n    constraints:\n{body}\n")
+    return plan_suite(parse_suite(text, "s.yml", registry()), schema=schema)
+
+
+MIXED = """
+row_count: {must_be_greater_than: 0}
+column_count: {must_be: 7}
+is_primary_key: [reading_id]
+is_complete: sensor_id
+between: {column: temperature, min: -50, max: 1500}
+mean: {column: temperature, must_be_between: [0, 1000]}
+approx_distinct_count: {column: sensor_id, must_be_at_least: 10}
+quantile: {column: pressure, quantile: 0.5, must_be_at_most: 100}
+distinct_count: {column: sensor_id, must_be_at_least: 4}
+uniqueness: {columns: [sensor_id, ts], must_be_at_least: 0.99}
+distinct_count: {columns: [ts, sensor_id], must_be_at_least: 1}
+entropy: {column: status, must_be_greater_than: 0}
+max_step: {column: temperature, keys: [sensor_id], time: ts, must_be_at_most: 50}
+max_step: {column: pressure, keys: [sensor_id], time: ts, must_be_at_most: 5}
+max_step: {column: pressure, keys: [sensor_id], time: reading_id, must_be_at_most: 5}
+"""
+
+
+def _kinds(p):
+    return [(s.kind, s.columns) for s in p.analyzers]
+
+
+def test_every_analyzer_is_in_exactly_one_pass_and_the_passes_run_scan_first():
+    plan = _plan(MIXED, schema={"pressure": "double", "ts": "timestamp"})
+    answered = [s for p in plan.passes for s in p.analyzers]
+    assert sorted(map(str, answered)) == sorted(map(str, plan.analyzers))
+    assert len(answered) == len(set(answered))
+    assert [(p.provider, p.strategy) for p in plan.passes] == [
+        (METADATA, ""), (SCAN, "fused"), (SCAN, "sketch"),
+        (GROUPING, WINDOW_COUNT), (GROUPING, FREQUENCIES), (GROUPING, WINDOW_COUNT), (GROUPING, FREQUENCIES),
+        (WINDOWED, ""), (WINDOWED, ""),
+    ]
+
+
+def test_scan_pass_fuses_every_scan_shareable_analyzer_and_keeps_sketches_apart():
+    plan = _plan(MIXED, schema={"pressure": "double", "ts": "timestamp"})
+    metadata, scan, sketch = plan.passes[:3]
+    assert _kinds(metadata) == [("ColumnCount", ())]
+    assert _kinds(scan) == [("Size", ()), ("Completeness", ("reading_id",)), ("Completeness", ("sensor_id",)),
+                            ("Compliance", ("temperature",)), ("Mean", ("temperature",)),
+                            ("Compliance", ("pressure",))]  # the NaN count behind the quantile
+    assert _kinds(sketch) == [("ApproxCountDistinct", ("sensor_id",)), ("ApproxQuantile", ("pressure",))]
+    assert ROW_COUNT in scan.analyzers
+    # the columns its analyzers and the row counts of the frequencies passes read
+    assert scan.columns == ("reading_id", "sensor_id", "temperature", "pressure", "status")
+
+
+def test_grouping_sets_are_merged_by_column_set_and_get_their_row_count_from_the_scan():
+    plan = _plan(MIXED, schema={"pressure": "double", "ts": "timestamp"})
+    groups = {p.grouping: p for p in plan.passes if p.provider == GROUPING}
+    assert list(groups) == [("reading_id",), ("sensor_id",), ("sensor_id", "ts"), ("status",)]
+    # uniqueness over [sensor_id, ts] and distinct_count over [ts, sensor_id]: one set, one pass
+    assert _kinds(groups[("sensor_id", "ts")]) == [("Uniqueness", ("sensor_id", "ts")),
+                                                   ("CountDistinct", ("ts", "sensor_id"))]
+    # the frequencies passes read the rows with a non-null key from the scan; window counts count their own
+    scan = plan.passes[1]
+    assert scan.helpers == (key_row_count(("sensor_id",)), key_row_count(("status",)))
+    assert key_row_count(("a", "b c")) == AnalyzerSpec(
+        "Size", ("a", "b c"), (("where", "`a` IS NOT NULL OR `b c` IS NOT NULL"),))
+    # helpers are computed but never recorded as the suite's metrics
+    assert not set(scan.helpers) & set(plan.analyzers)
+
+
+@pytest.mark.parametrize("constraint, strategy", [
+    ("is_unique: k", WINDOW_COUNT),
+    ("is_primary_key: [k]", WINDOW_COUNT),
+    ("uniqueness: {column: k, must_be_at_least: 0.5}", WINDOW_COUNT),
+    ("distinctness: {column: k, must_be_between: [0.9, 1]}", WINDOW_COUNT),
+    ("uniqueness: {column: k, must_be_at_least: 0.2}", FREQUENCIES),
+    ("uniqueness: {column: k, must_be_at_most: 0.99}", FREQUENCIES),
+    ("distinct_count: {column: k, must_be_at_least: 1}", FREQUENCIES),
+    ("entropy: {column: k, must_be_at_least: 0}", FREQUENCIES),
+], ids=["is_unique", "primary_key", "uniqueness_high", "distinctness_high", "uniqueness_low",
+        "uniqueness_at_most", "distinct_count", "entropy"])
+def test_a_window_count_only_for_keys_the_suite_expects_unique(constraint, strategy):
+    (group,) = [p for p in _plan(constraint).passes if p.provider == GROUPING]
+    assert group.strategy == strategy
+
+
+def test_a_metric_the_window_count_cannot_give_sends_the_whole_set_to_the_groupby():
+    plan = _plan("is_unique: k\nentropy: {column: k, must_be_at_least: 0}\ndistinct_count: {column: k, must_be: 3}")
+    (group,) = [p for p in plan.passes if p.provider == GROUPING]
+    assert group.strategy == FREQUENCIES
+    assert _kinds(group) == [("Uniqueness", ("k",)), ("Entropy", ("k",)), ("CountDistinct", ("k",))]
+
+
+def test_windowed_analyzers_never_join_the_scan_and_share_one_pass_per_keys_and_time():
+    plan = _plan(MIXED, schema={"pressure": "double", "ts": "timestamp"})
+    windowed = [p for p in plan.passes if p.provider == WINDOWED]
+    assert [p.window for p in windowed] == [(("sensor_id",), "ts"), (("sensor_id",), "reading_id")]
+    first, second = windowed
+    assert len(first.analyzers) == 2 and len(first.window_columns) == 2  # two constraints, one shuffle
+    assert len(second.analyzers) == 1
+    assert {c.name for c in first.window_columns} == {c for s in first.analyzers for c in s.columns}
+    assert first.columns[:2] == ("sensor_id", "ts")
+    window_names = {c.name for p in windowed for c in p.window_columns}
+    for p in plan.passes:
+        if p.provider != WINDOWED:
+            assert not window_names & set(p.columns), p
+    # a window column is no derived column: the runner never adds it to the frame the scan reads
+    assert not window_names & {name for name, _ in plan.derived_columns}
+
+
+def test_each_metric_records_the_provider_that_answered_it():
+    plan = _plan(MIXED, schema={"pressure": "double", "ts": "timestamp"})
+    outputs = {spec: AnalyzerOutput(records=(MetricRecord("Column", ",".join(spec.columns) or "*", spec.kind, 1.0),))
+               for p in plan.passes for spec in p.specs}
+    records = plan.metric_records(outputs)
+    assert len(records) == len(plan.analyzers)
+    providers = {(r.name, r.instance): r.provider for r in records}
+    assert providers[("ColumnCount", "*")] == METADATA
+    assert providers[("Size", "*")] == SCAN
+    assert providers[("ApproxQuantile", "pressure")] == SCAN
+    assert providers[("Uniqueness", "reading_id")] == GROUPING
+    assert providers[("Entropy", "status")] == GROUPING
+    # a metric over a window column is recorded under the user's column, answered by the window pass
+    assert providers[("Maximum", "temperature")] == WINDOWED
+    assert all(r.provider for r in records)
+    assert plan.provider_of(AnalyzerSpec("Mean", ("nothing",))) == ""
+
+
+def test_a_plan_without_grouping_or_windows_is_one_scan():
+    plan = _plan("row_count: {must_be_greater_than: 0}\nis_complete: a\nmean: {column: b, must_be: 1}")
+    assert [(p.provider, p.strategy) for p in plan.passes] == [(SCAN, "fused")]
+    assert plan.passes[0].analyzers == plan.analyzers and plan.passes[0].helpers == ()
+
+
+def test_window_mistakes_in_registry_code_are_refused():
+    from dqengine.checks.base import WindowColumn
+    from dqengine.planner import _passes
+
+    a = WindowColumn("_w_a", ("k",), "t", "lag(`x`) OVER {window}")
+    b = WindowColumn("_w_b", ("k",), "u", "lag(`x`) OVER {window}")
+    with pytest.raises(ValueError, match="2 different windows"):
+        _passes((AnalyzerSpec("Correlation", ("_w_a", "_w_b")),), {"_w_a": a, "_w_b": b}, ())
+    with pytest.raises(ValueError, match="grouping analyzer over a window column"):
+        _passes((AnalyzerSpec("Uniqueness", ("_w_a",)),), {"_w_a": a}, ())
