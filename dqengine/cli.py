@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(default: $DQENGINE_METRICS, else ./dq_metrics)")
     p.add_argument("--run-id", help="id of this run; re-running with the same id replaces its rows "
                                     "(default: a new UUID)")
+    p.add_argument("--no-states", dest="states", action="store_false",
+                   help="do not store Deequ's analyzer states with the run (each costs a small file "
+                        "write, ~20 ms where Hadoop has no native library)")
 
     p = sub.add_parser("gate", help="print the certified Delta version, or exit 1 with the reason")
     p.add_argument("suite", metavar="SUITE")
@@ -164,7 +167,8 @@ def _run(args: argparse.Namespace) -> int:
         reinstall()
         _quiet_unless_verbose(spark, args)
         try:
-            run = run_suite(spark, suite, version=args.dataset_version, metrics=location, run_id=args.run_id)
+            run = run_suite(spark, suite, version=args.dataset_version, metrics=location, run_id=args.run_id,
+                            states=args.states)
         except RecordingError as exc:  # computed, not recorded: the summary first, then why
             print(format_run(exc.run))
             print(f"dqengine: {exc}", file=sys.stderr)

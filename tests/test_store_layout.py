@@ -261,7 +261,7 @@ def test_metric_keys_and_constraint_ids_survive_reordering_and_relabelling(spark
     metrics = str(tmp_path / "metrics")
     first = run_suite(spark, suite(items), metrics=metrics, run_id="first")
     relabelled = [items[3], items[2].replace("positive", "v is positive"), items[1], items[0]]
-    second = run_suite(spark, suite(relabelled), metrics=metrics, run_id="second")
+    second = run_suite(spark, suite(relabelled), metrics=metrics, run_id="second", states=False)
 
     store = MetricsStore(spark, MetricsLocation.parse(metrics))
     df = store.read(ms.METRICS)
@@ -274,3 +274,6 @@ def test_metric_keys_and_constraint_ids_survive_reordering_and_relabelling(spark
     stored = {(r["constraint_id"], r["metric_key"], r["metric_value"])
               for r in store.check_results("second", "keys", path)}
     assert stored == ids["second"]
+    # Size, Completeness of id and of v, the satisfies, the quantile and its NaN count
+    assert len(store.states("first", "keys", path)) == 6
+    assert store.states("second", "keys", path) == {}  # run with states=False (dqengine run --no-states)

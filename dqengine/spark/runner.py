@@ -132,8 +132,13 @@ def _state_records(plan: Plan, scope: MetricScope, outputs: Mapping[AnalyzerSpec
 
 def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None,
               metrics: str | MetricsLocation | None = None, run_id: str | None = None,
-              record: bool = True) -> RunResult:
-    """Verify the suite's dataset at one pinned Delta version and record the run."""
+              record: bool = True, states: bool = True) -> RunResult:
+    """Verify the suite's dataset at one pinned Delta version and record the run.
+
+    ``states``: also record Deequ's analyzer states (``state``/``sketch`` rows), which a later
+    run can merge instead of rescanning; each costs a small file write (see
+    ``dqengine.spark.states``).
+    """
     ensure_classic_session(spark)
     run_id = run_id or new_run_id()
     if not _RUN_ID.match(run_id):
@@ -154,14 +159,14 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     row_count: int | None = None
     scope = MetricScope(pinned.identity, suite.dataset.where)
     deequ = deequ_version(spark)
-    states: tuple[StateRecord, ...] = ()
+    state_records: tuple[StateRecord, ...] = ()
     try:
         from pyspark.sql import functions as F
 
         df = pinned.df
         for name, expression in plan.derived_columns:  # expressions come from registry code
             df = df.withColumn(name, F.expr(expression))
-        capture = StateCapture() if store is not None else None
+        capture = StateCapture() if store is not None and states else None
         outputs = compute_plan(df, plan, states=capture)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
@@ -169,7 +174,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         status = run_status(results)
         metric_records = plan.metric_records(outputs, scope)
         if capture is not None:
-            states = _state_records(plan, scope, outputs, capture, deequ)
+            state_records = _state_records(plan, scope, outputs, capture, deequ)
     except Exception as exc:
         logger.exception("run %s failed while computing metrics", run_id)
         message = f"run failed while computing metrics: {first_line(exc)}"
@@ -189,7 +194,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         dataset=dataset_identity(suite.dataset), dataset_version=pinned.version,
         started_at=started, finished_at=datetime.now(timezone.utc), status=status,
         row_count=row_count, engine_version=__version__, spark_version=spark.version,
-        deequ_version=deequ, constraints=results, metrics=metric_records, states=states,
+        deequ_version=deequ, constraints=results, metrics=metric_records, states=state_records,
         message=message, extra={"dataset_filter": suite.dataset.where or "",
                                 "metrics_location": str(store.location) if store is not None else ""},
         unfiltered_row_count=unfiltered,

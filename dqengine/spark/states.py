@@ -8,9 +8,17 @@ or a sketch's bytes).
 
 Nothing is serialised here: the run hands Deequ an ``InMemoryStateProvider``
 (``AnalysisRunner.run(..., saveStatesWith)``, which only keeps references to states Deequ
-computes anyway), and afterwards the states we store are copied to an ``HdfsStateProvider`` in
-a driver-local temporary directory and read back as bytes: the payload is exactly the file
-Deequ wrote, and loading writes it back where ``HdfsStateProvider`` looks for it.
+computes anyway); afterwards one ``AnalysisRunner.runOnAggregatedStates`` over the analyzers
+whose states we store loads them from memory and saves them with an ``HdfsStateProvider`` in a
+driver-local temporary directory (no data is read), and the files are read back as bytes. The
+payload is exactly the file Deequ wrote; loading writes it back where ``HdfsStateProvider`` looks
+for it and lets ``runOnAggregatedStates`` compute the metrics.
+
+Cost: nothing in the scan; one small file per state, written through Hadoop's local file
+system. Where Hadoop has no native library (a pip-installed pyspark) each file write forks a
+``chmod``: about 20 ms, so 0.3-0.7 s for 18 analyzers and 5-6 s for 300 on a loaded 2-core machine
+(measured on 1M rows and on 300 columns); with the native library (Databricks, EMR) far less.
+``dqengine run --no-states`` leaves them out.
 
 Which states are stored: the analyzers whose ``HdfsStateProvider`` state is one small file.
 The frequency-based ones (Uniqueness, Distinctness, CountDistinct, Entropy) are not: their state
@@ -80,15 +88,30 @@ def _hdfs_provider(spark: "SparkSession", directory: str) -> Any:
     return spark._jvm.com.amazon.deequ.analyzers.HdfsStateProvider(spark._jsparkSession, prefix, 1, True)
 
 
-def _state_file(spark: "SparkSession", directory: str, jvm_analyzer: Any) -> str:
+def _murmur(spark: "SparkSession") -> Any:
+    return getattr(getattr(spark._jvm.scala.util.hashing, "MurmurHash3$"), "MODULE$")
+
+
+def _state_file(directory: str, murmur: Any, jvm_analyzer: Any) -> str:
     """Where HdfsStateProvider keeps the state of ``jvm_analyzer``.
 
     It names the file ``<prefix>-<MurmurHash3.stringHash(analyzer.toString, 42)>.bin``; should a
-    Deequ release name it otherwise, capturing and loading fail loudly (the file is not there)
-    and the round-trip test says so.
+    Deequ release name it otherwise, no state is found (a warning says so) and the round-trip
+    test fails.
     """
-    murmur = getattr(getattr(spark._jvm.scala.util.hashing, "MurmurHash3$"), "MODULE$")
     return os.path.join(directory, f"s-{murmur.stringHash(jvm_analyzer.toString(), 42)}.bin")
+
+
+def _run_on_states(df: "DataFrame", analyzers: Iterable[Any], loader: Any, persister: Any = None) -> Any:
+    """Deequ's ``AnalysisRunner.runOnAggregatedStates``: metrics from the states ``loader`` has
+    (no data is read; ``df`` gives the schema), saving them with ``persister`` if given."""
+    jvm = df.sparkSession._jvm
+    analysis = jvm.com.amazon.deequ.analyzers.Analysis(_seq(jvm, analyzers))
+    save = jvm.scala.Option.empty() if persister is None else _some(jvm, persister)
+    return jvm.com.amazon.deequ.analyzers.runners.AnalysisRunner.runOnAggregatedStates(
+        df._jdf.schema(), analysis, _seq(jvm, [loader]), save,
+        jvm.org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(), jvm.scala.Option.empty(),
+        jvm.scala.Option.empty())
 
 
 class StateCapture:
@@ -113,24 +136,33 @@ class StateCapture:
             jvm.org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK())
         wanted = {spec: a for spec, a in analyzers.items() if record_kind(spec) is not None}
         if wanted:
-            self._serialise(spark, memory, wanted)
+            self._serialise(df, memory, wanted)
         return context
 
-    def _serialise(self, spark: "SparkSession", memory: Any, analyzers: Mapping[AnalyzerSpec, Any]) -> None:
+    def _serialise(self, df: "DataFrame", memory: Any, analyzers: Mapping[AnalyzerSpec, Any]) -> None:
+        spark = df.sparkSession
         with tempfile.TemporaryDirectory(prefix="dqengine-states-") as directory:
-            disk = _hdfs_provider(spark, directory)
+            try:
+                # One call for all of them: Deequ loads each state from memory and saves it to disk
+                # (a call per analyzer costs ~20 ms of round trips: 6 s for 300 columns).
+                _run_on_states(df, analyzers.values(), memory, _hdfs_provider(spark, directory))
+            except Exception as exc:  # py4j wraps whatever Deequ or Hadoop raised
+                logger.warning("analyzer states not stored: %s", first_line(exc))
+                return
+            murmur = _murmur(spark)
+            types: dict[str, str] = {}
             for spec, analyzer in analyzers.items():
-                try:
-                    state = memory.load(analyzer)
-                    if state.isEmpty():  # no rows, only nulls: Deequ has no state to keep
-                        self.states.pop(spec, None)
-                        continue
-                    disk.persist(analyzer, state.get())
-                    with open(_state_file(spark, directory, analyzer), "rb") as fh:
-                        payload = fh.read()
-                    self.states[spec] = CapturedState(payload, state.get().getClass().getSimpleName())
-                except Exception as exc:  # py4j wraps whatever Deequ or Hadoop raised
-                    logger.warning("state of %s not stored: %s", spec, first_line(exc))
+                path = _state_file(directory, murmur, analyzer)
+                if not os.path.exists(path):
+                    self.states.pop(spec, None)
+                    if memory.load(analyzer).isDefined():  # else: no rows, or only nulls, so no state
+                        logger.warning("state of %s not stored: HdfsStateProvider did not write %s", spec, path)
+                    continue
+                with open(path, "rb") as fh:
+                    payload = fh.read()
+                if spec.kind not in types:  # one kind of analyzer, one class of state
+                    types[spec.kind] = memory.load(analyzer).get().getClass().getSimpleName()
+                self.states[spec] = CapturedState(payload, types[spec.kind])
 
 
 def metrics_from_states(df: "DataFrame", payloads: Mapping[AnalyzerSpec, bytes]) -> dict[AnalyzerSpec, AnalyzerOutput]:
@@ -146,15 +178,11 @@ def metrics_from_states(df: "DataFrame", payloads: Mapping[AnalyzerSpec, bytes])
     factories = _factories(_pydeequ_analyzers(spark.version), jvm)
     analyzers = {spec: factories[spec.kind](spec) for spec in payloads}
     with tempfile.TemporaryDirectory(prefix="dqengine-states-") as directory:
+        murmur = _murmur(spark)
         for spec, analyzer in analyzers.items():
-            with open(_state_file(spark, directory, analyzer), "wb") as fh:
+            with open(_state_file(directory, murmur, analyzer), "wb") as fh:
                 fh.write(payloads[spec])
-        analysis = jvm.com.amazon.deequ.analyzers.Analysis(_seq(jvm, analyzers.values()))
-        context = jvm.com.amazon.deequ.analyzers.runners.AnalysisRunner.runOnAggregatedStates(
-            df._jdf.schema(), analysis, _seq(jvm, [_hdfs_provider(spark, directory)]),
-            jvm.scala.Option.empty(), jvm.org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK(),
-            jvm.scala.Option.empty(), jvm.scala.Option.empty())
-        metric_map = context.metricMap()
+        metric_map = _run_on_states(df, analyzers.values(), _hdfs_provider(spark, directory)).metricMap()
     out: dict[AnalyzerSpec, AnalyzerOutput] = {}
     for spec, analyzer in analyzers.items():
         found = metric_map.get(analyzer)
