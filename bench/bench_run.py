@@ -53,11 +53,11 @@ def main() -> None:
     jobs: dict[str, int] = {}
     original_compute = runner.compute_plan
 
-    def timed_compute(df, plan):
+    def timed_compute(df, plan, **options):
         spark.sparkContext.setJobGroup("metrics", "metrics")
         start = time.perf_counter()
         try:
-            return original_compute(df, plan)
+            return original_compute(df, plan, **options)
         finally:
             timings["metrics"] = time.perf_counter() - start
             jobs["metrics"] = len(tracker.getJobIdsForGroup("metrics"))
