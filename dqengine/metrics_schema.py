@@ -113,7 +113,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("finished_at", "TIMESTAMP", "as in dq_runs"),
         Column("metric_key", "STRING", "hash of what defines the metric (source, filter, analyzer, columns, "
                                        "parameters, metric name): its history across runs (layout 2; NULL before)"),
-        Column("provider", "STRING", "what computed it, e.g. deequ (layout 2; NULL before)"),
+        Column("provider", "STRING", "the plan's provider that answered it: deequ_scan, grouping, windowed, "
+                                      "metadata (layout 2; NULL before)"),
     ),
 }
 
@@ -128,7 +129,7 @@ STATE_COLUMNS: tuple[Column, ...] = (
     Column("entity", "STRING", "as in dq_metrics"),
     Column("instance", "STRING", "as in dq_metrics"),
     Column("name", "STRING", "the analyzer's Deequ metric, e.g. Completeness, Histogram"),
-    Column("provider", "STRING", "what computed the state, e.g. deequ"),
+    Column("provider", "STRING", "the provider whose Deequ run kept the state: deequ_scan"),
     Column("payload", "BINARY", "the state as Deequ serialises it"),
     Column("payload_format", "STRING", "how to read payload, e.g. deequ.HdfsStateProvider@2.1.0-spark-3.5"),
     Column("payload_type", "STRING", "Deequ's class of the state, e.g. NumMatchesAndCount"),
@@ -311,12 +312,12 @@ def rows(run: RunResult) -> dict[str, list[dict[str, Any]]]:
     for m in run.metrics:
         out[KIND[METRICS]].append({
             **common, "entity": m.entity, "instance": m.instance, "name": m.name, "value": m.value,
-            "error": m.error, "metric_key": m.key or None, "provider": m.provider or "deequ",
+            "error": m.error, "metric_key": m.key or None, "provider": m.provider or "deequ_scan",
         })
     for s in run.states:
         out[s.kind].append({
             **common, "metric_key": s.key, "entity": s.entity, "instance": s.instance, "name": s.name,
-            "provider": "deequ", "payload": s.payload, "payload_format": s.payload_format,
+            "provider": "deequ_scan", "payload": s.payload, "payload_format": s.payload_format,
             "payload_type": s.payload_type,
         })
     return out

@@ -57,7 +57,7 @@ def test_a_run_becomes_rows_with_keys_ids_provider_and_states():
                                         "deequ.HdfsStateProvider@2.1.0", "ApproxQuantileState"),))
     by_kind = ms.rows(run)
     assert by_kind["check"][0]["constraint_id"] == "x_present" and by_kind["check"][0]["metric_key"] == "k" * 20
-    assert [(m["metric_key"], m["provider"]) for m in by_kind["metric"]] == [("k" * 20, "deequ"),
+    assert [(m["metric_key"], m["provider"]) for m in by_kind["metric"]] == [("k" * 20, "deequ_scan"),
                                                                              ("s" * 20, "metadata")]
     assert by_kind["state"] == [] and by_kind["sketch"][0]["payload"] == b"\x00\x01"
     stored = ms.records(run)
