@@ -13,14 +13,17 @@ Cases:
 
 * ``rules12`` — the 12-rule suite of issue #10: the floor (one aggregation reading the six
   columns), Deequ's analysis of everything at once (what the engine did before passes, and what
-  plain pydeequ does), the engine's passes.
+  plain pydeequ does), the engine's passes, and two plain-Spark peers written by hand (one
+  aggregation, then uniqueness by a groupBy or by a window count).
+* ``no_grouping`` — the same without ``is_unique``: the floor, Deequ at once, the passes.
 * ``unique_key`` — exact uniqueness of ``reading_id`` (one row per value): Deequ's runner (a count,
   then a groupBy), the groupBy with the row count known, a window count.
 * ``low_card`` — uniqueness and distinct count of ``sensor_id`` (~2000 values), the same three.
 * ``grouping_sets`` — three grouping sets: Deequ's runner with all of them in one run, one run
   per set, the engine's grouping passes (row counts from the scan pass, included in its time).
 * ``sketch_hll`` / ``sketch_quantile`` — the scan with HyperLogLog (or a quantile) in it, against
-  the scan without it plus a pass of its own.
+  the scan without it plus a pass of its own; ``sketch_hll_wide`` the same with the ~45 analyzers
+  of mixed60's scan.
 * ``mixed60`` (on ``--small-rows``) — 60 mixed constraints: Deequ at once, the engine's passes,
   and naive (one Deequ analysis, so at least one Spark action, per constraint).
 
@@ -194,7 +197,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--small-rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--cases", default="rules12,unique_key,low_card,grouping_sets,sketch_hll,sketch_quantile,mixed60")
+    parser.add_argument("--cases", default="rules12,no_grouping,unique_key,low_card,grouping_sets,sketch_hll,"
+                                           "sketch_hll_wide,sketch_quantile,mixed60")
     parser.add_argument("--data", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "dqbench-plans"))
     parser.add_argument("--shuffle-partitions", default="4")
     args = parser.parse_args()
@@ -228,14 +232,46 @@ def main() -> None:
             derived = derived.withColumn(name, F.expr(expression))
         return suite, plan, derived
 
+    columns = ["reading_id", "sensor_id", "temperature", "pressure", "status", "batch_code"]
+
+    def floor() -> object:
+        return df.agg(*[F.count(c) for c in columns]).collect()
+
+    def hand_fused(uniqueness: str) -> Callable[[], object]:
+        """The 12 rules in plain Spark, no Deequ: one aggregation, then uniqueness apart."""
+        def run() -> object:
+            df.agg(F.count(F.lit(1)), *[F.count(c) for c in ("reading_id", "sensor_id", "temperature", "pressure")],
+                   F.count(F.when(F.expr("temperature IS NULL OR temperature BETWEEN -50 AND 1500"), True)),
+                   F.count(F.when(F.expr("pressure IS NULL OR pressure >= 0"), True)),
+                   F.count(F.when(F.expr("status IS NULL OR status IN ('OK', 'WARN', 'FAIL')"), True)),
+                   F.count(F.when(F.expr(r"batch_code IS NULL OR batch_code RLIKE '^[A-Z]{2}-\\d{6}$'"), True)),
+                   F.avg("temperature"), F.approx_count_distinct("sensor_id")).collect()
+            keys = df.select("reading_id").where("reading_id IS NOT NULL")
+            if uniqueness == "groupby":
+                keys.groupBy("reading_id").count().agg(F.count(F.when(F.col("count") == 1, True))).collect()
+            else:
+                from pyspark.sql import Window
+                keys.select(F.count(F.lit(1)).over(Window.partitionBy("reading_id")).alias("n")) \
+                    .agg(F.count(F.when(F.col("n") == 1, True))).collect()
+        return run
+
     if "rules12" in cases:
         _, plan, frame = planned(RULES12, big, df)
-        columns = ["reading_id", "sensor_id", "temperature", "pressure", "status", "batch_code"]
         bench.case("rules12", {
-            "floor_one_agg_6_columns": lambda: df.agg(*[F.count(c) for c in columns]).collect(),
+            "floor_one_agg_6_columns": floor,
             "deequ_all_in_one": lambda: compute_metrics(frame, plan.analyzers),
             "passes": lambda: compute_plan(frame, plan),
-        }, "12 rules of issue #10; metrics only, nothing recorded")
+            "hand_fused_agg_then_groupby": hand_fused("groupby"),
+            "hand_fused_agg_then_window": hand_fused("window"),
+        }, "12 rules of issue #10; metrics only, nothing recorded; hand_fused_* are plain Spark peers")
+    if "no_grouping" in cases:
+        _, plan11, frame11 = planned(RULES12.replace("      - is_unique: reading_id\n", ""), big, df)
+        assert not [p for p in plan11.passes if p.provider == GROUPING]
+        bench.case("no_grouping", {
+            "floor_one_agg_6_columns": floor,
+            "deequ_all_in_one": lambda: compute_metrics(frame11, plan11.analyzers),
+            "passes": lambda: compute_plan(frame11, plan11),
+        }, "the 12 rules without is_unique: no grouping, the scan and the HyperLogLog pass")
 
     grouping = GroupingProvider()
 
@@ -287,6 +323,14 @@ def main() -> None:
             "scan_then_hll_pass": lambda: (compute_metrics(frame12, scan12), compute_metrics(frame12, [hll])),
             "scan_alone": lambda: compute_metrics(frame12, scan12),
         }, "the 12-rule scan analyzers, with ApproxCountDistinct(sensor_id) in the scan or apart")
+    if "sketch_hll_wide" in cases:
+        _, plan60big, frame60big = planned(MIXED60, big, df)
+        wide = [s for p in plan60big.passes if p.provider == "deequ_scan" and p.strategy == "fused" for s in p.specs]
+        hll = AnalyzerSpec("ApproxCountDistinct", ("sensor_id",))
+        bench.case("sketch_hll_wide", {
+            "scan_with_hll": lambda: compute_metrics(frame60big, [*wide, hll]),
+            "scan_then_hll_pass": lambda: (compute_metrics(frame60big, wide), compute_metrics(frame60big, [hll])),
+        }, f"the fused scan of mixed60 ({len(wide)} analyzers) on the big table, HyperLogLog in it or apart")
     if "sketch_quantile" in cases:
         quantile = AnalyzerSpec("ApproxQuantile", ("temperature",), (("quantile", 0.5), ("relative_error", 0.01)))
         bench.case("sketch_quantile", {

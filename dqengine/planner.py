@@ -14,7 +14,8 @@ recorded with every metric):
 * ``deequ_scan`` — one Deequ analysis of every scan-shareable analyzer: one Spark aggregation that
   reads each needed column once. It also carries *helpers*: the row counts the grouping passes
   need (``Size`` where a key column is not null), which Deequ would otherwise count in a scan of
-  its own for every grouping set.
+  its own for every grouping set. Sketches with imperative aggregates (quantiles always,
+  HyperLogLog and DataType next to a wide scan) get a second Deequ scan: see ``ALWAYS_APART``.
 * ``grouping`` — one pass per column set for Uniqueness, Distinctness, CountDistinct, Entropy
   (Deequ's frequency-based analyzers). Strategy ``frequencies``: Deequ's own analyzers over one
   groupBy of the set, with the helper's row count. Strategy ``window_count``: for a key the suite
@@ -40,7 +41,7 @@ from dqengine.identity import MetricScope, metric_key
 from dqengine.results import MetricRecord
 
 __all__ = ["Plan", "Pass", "plan_suite", "ROW_COUNT", "METADATA", "SCAN", "GROUPING", "WINDOWED",
-           "INCREMENTAL", "FREQUENCIES", "WINDOW_COUNT", "GROUPING_KINDS", "SKETCH_KINDS",
+           "INCREMENTAL", "FUSED", "SKETCH", "FREQUENCIES", "WINDOW_COUNT", "GROUPING_KINDS", "SKETCH_KINDS",
            "key_row_count"]
 
 ROW_COUNT = AnalyzerSpec("Size")
@@ -69,12 +70,22 @@ SKETCH_KINDS = frozenset({"ApproxQuantile", "ApproxCountDistinct", "DataType"})
 #: Answered from the pinned schema: Deequ counts ``data.columns`` without reading a row.
 METADATA_KINDS = frozenset({"ColumnCount"})
 
-#: Sketches get a Deequ pass of their own next to the fused scan. Measured (bench_plans.py,
-#: ``sketch_*``, 2M rows): the 12-rule scan plus a quantile pass took 0.76 of the scan with the
-#: quantile in it; HyperLogLog apart took 0.96 (a wash: its own pass reads a string column again).
-#: The trade-off: the sketched columns are read twice, for code generation in every other
-#: aggregate of the scan, which weighs more the more analyzers the scan holds.
-SKETCHES_APART = True
+#: Where a sketch goes: its own Deequ pass, or the fused scan. Measured with bench_plans.py (2M
+#: rows; ratios of "apart" to "in the scan"):
+#:
+#: * a quantile (``sketch_quantile``, the 12-rule scan): 0.76. Its aggregate needs Spark's
+#:   object hash aggregation, slower than the hash aggregation of the rest: always apart.
+#: * HyperLogLog (``sketch_hll``, the 12-rule scan of 6 analyzers): 0.96 and 1.39 in two runs,
+#:   and no difference for the whole 12-rule suite without ``is_unique`` (``no_grouping``): a
+#:   second read of its string column costs what code generation saves in a narrow scan. With the
+#:   ~45 analyzers of ``mixed60``'s scan (``sketch_hll_wide``): 0.75.
+#:
+#: So HyperLogLog and the DataType histogram (the same kind of aggregate; not measured apart) leave
+#: the fused scan only when it holds at least ``WIDE_SCAN`` other analyzers: a threshold between
+#: the two measured widths, not a measured optimum. The trade-off is a second read of the sketched
+#: columns for code generation in every other aggregate of the scan.
+ALWAYS_APART = frozenset({"ApproxQuantile"})
+WIDE_SCAN = 12
 
 
 @dataclass(frozen=True)
@@ -135,9 +146,6 @@ class Plan:
             if spec in p.analyzers:
                 return p.provider
         return ""
-
-    def pass_of(self, spec: AnalyzerSpec) -> Pass | None:
-        return next((p for p in self.passes if spec in p.analyzers), None)
 
     def metric_records(self, outputs: Mapping[AnalyzerSpec, AnalyzerOutput],
                        scope: MetricScope | None = None) -> tuple[MetricRecord, ...]:
@@ -219,7 +227,7 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
             metadata.append(spec)
         elif spec.kind in GROUPING_KINDS:
             grouping.setdefault(tuple(sorted(spec.columns)), []).append(spec)
-        elif spec.kind in SKETCH_KINDS and SKETCHES_APART:
+        elif spec.kind in SKETCH_KINDS:
             sketches.append(spec)
         else:
             scan.append(spec)
@@ -239,10 +247,13 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
             helpers.append(helper)
             group_passes.append(Pass(GROUPING, tuple(members), columns, FREQUENCIES, grouping=columns))
 
+    helpers = list(dict.fromkeys(helpers))
+    if len(scan) + len(helpers) < WIDE_SCAN:
+        scan += [s for s in sketches if s.kind not in ALWAYS_APART]
+        sketches = [s for s in sketches if s.kind in ALWAYS_APART]
     passes: list[Pass] = []
     if metadata:
         passes.append(Pass(METADATA, tuple(metadata)))
-    helpers = list(dict.fromkeys(helpers))
     passes.append(Pass(SCAN, tuple(scan), _columns(scan + helpers), FUSED, helpers=tuple(helpers)))
     if sketches:
         passes.append(Pass(SCAN, tuple(sketches), _columns(sketches), SKETCH))

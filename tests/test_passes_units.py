@@ -62,17 +62,30 @@ def test_every_analyzer_is_in_exactly_one_pass_and_the_passes_run_scan_first():
     ]
 
 
-def test_scan_pass_fuses_every_scan_shareable_analyzer_and_keeps_sketches_apart():
+def test_scan_pass_fuses_every_scan_shareable_analyzer_and_keeps_quantiles_apart():
     plan = _plan(MIXED, schema={"pressure": "double", "ts": "timestamp"})
     metadata, scan, sketch = plan.passes[:3]
     assert _kinds(metadata) == [("ColumnCount", ())]
     assert _kinds(scan) == [("Size", ()), ("Completeness", ("reading_id",)), ("Completeness", ("sensor_id",)),
                             ("Compliance", ("temperature",)), ("Mean", ("temperature",)),
-                            ("Compliance", ("pressure",))]  # the NaN count behind the quantile
-    assert _kinds(sketch) == [("ApproxCountDistinct", ("sensor_id",)), ("ApproxQuantile", ("pressure",))]
+                            ("Compliance", ("pressure",)),  # the NaN count behind the quantile
+                            ("ApproxCountDistinct", ("sensor_id",))]  # a narrow scan keeps HyperLogLog
+    assert _kinds(sketch) == [("ApproxQuantile", ("pressure",))]
     assert ROW_COUNT in scan.analyzers
     # the columns its analyzers and the row counts of the frequencies passes read
     assert scan.columns == ("reading_id", "sensor_id", "temperature", "pressure", "status")
+
+
+def test_hyperloglog_and_datatype_leave_only_a_wide_scan():
+    from dqengine.planner import WIDE_SCAN
+
+    sketches = "approx_distinct_count: {column: s, must_be_at_least: 1}\ndata_type: {column: s, type: string}\n"
+    narrow = _plan(sketches + "is_complete: a")
+    assert [(p.strategy, len(p.analyzers)) for p in narrow.passes] == [("fused", 4)]
+    wide = _plan(sketches + "\n".join(f"is_complete: c{i}" for i in range(WIDE_SCAN - 1)))
+    fused, sketch = wide.passes
+    assert len(fused.analyzers) == WIDE_SCAN
+    assert {s.kind for s in sketch.analyzers} == {"ApproxCountDistinct", "DataType"}
 
 
 def test_grouping_sets_are_merged_by_column_set_and_get_their_row_count_from_the_scan():
