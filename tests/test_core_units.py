@@ -1,6 +1,8 @@
 """Pure-Python pieces: planner, fingerprint, registry, platform and location parsing. No Spark."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from dqengine.checks import ConstraintRegistry, DuplicateConstraintError, default_registry, parse_suite
@@ -9,7 +11,7 @@ from dqengine.planner import ROW_COUNT, plan_suite
 from dqengine.platforms import PLATFORMS
 from dqengine.spark.deequ import SUPPORTED_ANALYZERS
 from dqengine.spark.jars import maven_commands
-from dqengine.spark.session import local_session_conf
+from dqengine.spark.session import local_cores, local_session_conf
 from dqengine.spark.store import MetricsLocation
 
 BASE = """
@@ -83,6 +85,19 @@ def test_local_session_conf_resolves_packages_or_takes_jars():
     assert "software.amazon.glue:dqdl" in conf["spark.jars.excludes"] and conf["spark.jars.ivy"] == "/cache"
     airgapped = local_session_conf(platform, {"DQENGINE_JARS": "/opt/a.jar,/opt/b.jar"})
     assert airgapped["spark.jars"] == "/opt/a.jar,/opt/b.jar" and "spark.jars.packages" not in airgapped
+
+
+@pytest.mark.parametrize("master, cores", [("local", 1), ("local[2]", 2), ("local[8]", 8), ("local[3,2]", 3),
+                                           ("local[*]", os.cpu_count()), ("spark://host:7077", None),
+                                           ("yarn", None), ("local-cluster[2,1,1024]", None)])
+def test_a_local_master_gets_partition_counts_for_its_cores(master, cores):
+    assert local_cores(master) == cores
+    conf = local_session_conf(PLATFORMS["3.5"], {"DQENGINE_JARS": "/a.jar"}, master=master)
+    if cores is None:  # a cluster keeps the cluster's (or Spark's) settings
+        assert "spark.sql.shuffle.partitions" not in conf and "spark.databricks.delta.snapshotPartitions" not in conf
+    else:
+        expected = str(max(2 * cores, 4))
+        assert conf["spark.sql.shuffle.partitions"] == conf["spark.databricks.delta.snapshotPartitions"] == expected
 
 
 def test_maven_fallback_fetches_deequ_without_its_dependencies():

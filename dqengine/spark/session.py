@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 __all__ = ["get_spark", "ensure_classic_session", "ensure_jvm_libraries", "spark_submit_hint",
-           "local_session_conf", "ivy_dir", "manifest_path", "manifest_jars"]
+           "local_session_conf", "local_cores", "ivy_dir", "manifest_path", "manifest_jars"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +102,34 @@ def manifest_jars(ivy: Path, platform: Platform) -> list[str] | None:
     return jars if jars and all(os.path.isfile(j) for j in jars) else None
 
 
-def local_session_conf(platform: Platform, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The configuration dqengine adds when it builds a session itself."""
+def local_cores(master: str) -> int | None:
+    """The worker threads of a ``local``/``local[N]``/``local[*]``/``local[N,F]`` master, else None."""
+    match = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\d+)?\])?", master.strip())
+    if match is None:
+        return None
+    threads = match.group(1) or "1"
+    return os.cpu_count() or 1 if threads == "*" else max(int(threads), 1)
+
+
+def local_session_conf(platform: Platform, environ: Mapping[str, str] | None = None,
+                       master: str = "local[2]") -> dict[str, str]:
+    """The configuration dqengine adds when it builds a session itself.
+
+    On a local master the partition counts follow the cores: Spark's 200 shuffle partitions and
+    Delta's 50 partitions for replaying the log are cluster sizes, and on 2 cores they cost a cold
+    ``dqengine run`` of a small table about 10 s of task overhead (``bench/bench_startup.py``).
+    """
     env = os.environ if environ is None else environ
     conf = {
         "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
         "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
         "spark.ui.showConsoleProgress": "false",
     }
+    cores = local_cores(master)
+    if cores is not None:
+        partitions = str(max(2 * cores, 4))
+        conf["spark.sql.shuffle.partitions"] = partitions
+        conf["spark.databricks.delta.snapshotPartitions"] = partitions
     jars = env.get("DQENGINE_JARS")
     ivy = ivy_dir(env)
     resolved = None if jars else manifest_jars(ivy, platform)
@@ -159,8 +180,9 @@ def get_spark(app_name: str = "dqengine", master: str | None = None,
     builder = SparkSession.builder.appName(app_name)
     launched_by_submit = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started the JVM
     if not launched_by_submit:
-        builder = builder.master(master or os.environ.get("DQENGINE_MASTER", "local[2]"))
-        for key, value in local_session_conf(platform).items():
+        master = master or os.environ.get("DQENGINE_MASTER", "local[2]")
+        builder = builder.master(master)
+        for key, value in local_session_conf(platform, master=master).items():
             builder = builder.config(key, value)
     else:
         # The JVM and its classpath exist already; only the SQL settings can still be added.
