@@ -9,8 +9,11 @@ a ``quantile`` of a DOUBLE also counts its NaN values.
 The analyzers are then split into passes, each answered by one provider (``Pass.provider``, also
 recorded with every metric):
 
-* ``metadata`` — metrics that need no scan at all: Deequ's ColumnCount is the number of columns of
-  the pinned schema. (Next: the row count of an unfiltered version from the Delta log.)
+* ``metadata`` — metrics that may need no scan at all: Deequ's ColumnCount is the number of
+  columns of the pinned schema; on a dataset without ``where``, the row count and the Minimum and
+  Maximum of numeric columns are asked of Delta, which answers them from the file statistics of
+  the log when they are exact there (no deletion vectors, statistics on the column). What Delta
+  would have to scan for joins the fused scan instead (``Pass.fallback``).
 * ``deequ_scan`` — one Deequ analysis of every scan-shareable analyzer: one Spark aggregation that
   reads each needed column once. It also carries *helpers*: the row counts the grouping passes
   need (``Size`` where a key column is not null), which Deequ would otherwise count in a scan of
@@ -69,6 +72,10 @@ WINDOW_COUNT_KINDS = frozenset({"Uniqueness", "Distinctness", "CountDistinct"})
 SKETCH_KINDS = frozenset({"ApproxQuantile", "ApproxCountDistinct", "DataType"})
 #: Answered from the pinned schema: Deequ counts ``data.columns`` without reading a row.
 METADATA_KINDS = frozenset({"ColumnCount"})
+#: Asked of the Delta log first (an unfiltered dataset): Delta's metadata-only query answers
+#: ``count(*)``, and ``min``/``max`` of these column types, from its file statistics.
+LOG_KINDS = frozenset({"Size", "Minimum", "Maximum"})
+LOG_TYPES = frozenset({"tinyint", "smallint", "int", "bigint", "float", "double"})
 
 #: Where a sketch goes: its own Deequ pass, or the fused scan. Measured with bench_plans.py (2M
 #: rows; ratios of "apart" to "in the scan"):
@@ -108,6 +115,14 @@ class Pass:
     window_columns: tuple[WindowColumn, ...] = ()
     #: Computed for later passes and never recorded as the suite's metrics (see ``key_row_count``).
     helpers: tuple[AnalyzerSpec, ...] = ()
+    #: metadata: analyzers of this pass its provider may leave unanswered (Delta would have to
+    #: scan for them); those join the next fused scan.
+    fallback: tuple[AnalyzerSpec, ...] = ()
+
+    def joined(self, specs: Collection[AnalyzerSpec]) -> "Pass":
+        """This pass with ``specs`` added to its analyzers (a metadata pass's fallback)."""
+        analyzers = tuple(dict.fromkeys(self.analyzers + tuple(specs)))
+        return replace(self, analyzers=analyzers, columns=_columns(analyzers + self.helpers))
 
     @property
     def specs(self) -> tuple[AnalyzerSpec, ...]:
@@ -158,7 +173,8 @@ class Plan:
             for record in outputs[spec].records:
                 if record.instance in mapping:
                     record = replace(record, instance=mapping[record.instance])
-                record = replace(record, provider=provider)
+                # A provider that answered stamps its name (a fallback moves a metric to the scan).
+                record = replace(record, provider=record.provider or provider)
                 if scope is not None:
                     record = replace(record, key=self.metric_key(spec, record.name, scope))
                 records.append(record)
@@ -204,12 +220,26 @@ def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
     if clash:
         raise ValueError(f"column(s) {', '.join(clash)} defined both as derived and as window columns")
     analyzers = tuple(specs)
+    from_log = frozenset()
+    if schema is not None and suite.dataset.where is None:
+        from_log = frozenset(s for s in analyzers if _log_answerable(s, schema, set(derived) | set(windowed)))
     return Plan(analyzers, tuple(derived.items()), tuple(instances.items()),
-                _passes(analyzers, windowed, unique_keys))
+                _passes(analyzers, windowed, unique_keys, from_log))
+
+
+def _log_answerable(spec: AnalyzerSpec, schema: Mapping[str, str], computed: Collection[str]) -> bool:
+    """The row count, or the Minimum/Maximum of a numeric table column, of every row."""
+    if spec.kind not in LOG_KINDS or spec.params:
+        return False
+    if spec.kind == "Size":
+        return not spec.columns
+    column = spec.columns[0]
+    return column not in computed and schema.get(column) in LOG_TYPES
 
 
 def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowColumn],
-            unique_keys: Collection[tuple[str, ...]]) -> tuple[Pass, ...]:
+            unique_keys: Collection[tuple[str, ...]],
+            from_log: Collection[AnalyzerSpec] = frozenset()) -> tuple[Pass, ...]:
     metadata: list[AnalyzerSpec] = []
     scan: list[AnalyzerSpec] = []
     sketches: list[AnalyzerSpec] = []
@@ -223,7 +253,7 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
             if spec.kind in GROUPING_KINDS:
                 raise ValueError(f"{spec}: a grouping analyzer over a window column is not supported")
             windows.setdefault(used.pop(), []).append(spec)
-        elif spec.kind in METADATA_KINDS:
+        elif spec.kind in METADATA_KINDS or spec in from_log:
             metadata.append(spec)
         elif spec.kind in GROUPING_KINDS:
             grouping.setdefault(tuple(sorted(spec.columns)), []).append(spec)
@@ -253,7 +283,7 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
         sketches = [s for s in sketches if s.kind in ALWAYS_APART]
     passes: list[Pass] = []
     if metadata:
-        passes.append(Pass(METADATA, tuple(metadata)))
+        passes.append(Pass(METADATA, tuple(metadata), fallback=tuple(s for s in metadata if s in from_log)))
     passes.append(Pass(SCAN, tuple(scan), _columns(scan + helpers), FUSED, helpers=tuple(helpers)))
     if sketches:
         passes.append(Pass(SCAN, tuple(sketches), _columns(sketches), SKETCH))

@@ -234,3 +234,46 @@ def test_a_run_records_one_commit_with_the_provider_of_each_metric(spark, table,
 
     history = DeltaTable.forPath(spark, str(tmp_path / "m" / "dq_records")).history().collect()
     assert [h.operation for h in history if h.operation not in ("CREATE TABLE",)] == ["WRITE"]
+
+
+def test_the_delta_log_answers_counts_and_extrema_while_it_can_and_the_scan_after(spark, tmp_path):
+    """Delta answers count(*) and numeric min/max from its file statistics, Deequ's values exactly;
+    once a deletion vector makes the extrema inexact (or a column has no value) the fused scan
+    computes them, in the same run."""
+    from pyspark.sql import functions as F
+
+    path = str(tmp_path / "stats")
+    spark.range(0, 500, numPartitions=3).select(
+        F.col("id"), (F.col("id") % 7).cast("int").alias("n"),
+        F.when(F.col("id") % 10 == 0, None).otherwise(F.col("id") * 0.5).alias("v"),
+        F.lit(None).cast("double").alias("empty"), F.col("id").cast("string").alias("label"),
+    ).write.format("delta").option("delta.enableDeletionVectors", "true").save(path)
+    spark.sql(f"DELETE FROM delta.`{path}` WHERE id >= 480")  # version 1: a deletion vector
+    constraints = """
+      - row_count: {must_be_greater_than: 0}
+      - min: {column: v, must_be_at_least: 0}
+      - max: {column: n, must_be_at_most: 6}
+      - max: {column: empty, must_be_at_most: 1}
+      - is_complete: v
+      - pattern: {column: label, regex: '^[0-9]+$'}
+"""
+    suite = _suite(path, constraints)
+    for version, from_log in ((0, True), (1, False)):
+        df = spark.read.format("delta").option("versionAsOf", version).load(path)
+        plan = plan_suite(suite, schema=dict(df.dtypes))
+        logged = {AnalyzerSpec("Size"), AnalyzerSpec("Minimum", ("v",)), AnalyzerSpec("Maximum", ("n",)),
+                  AnalyzerSpec("Maximum", ("empty",))}
+        assert set(plan.passes[0].fallback) == logged
+        planned = compute_plan(df, plan)
+        reference = compute_metrics(df, plan.analyzers)
+        for spec in plan.analyzers:
+            assert _comparable(planned[spec]) == _comparable(reference[spec]), (version, spec)
+        providers = {s: {r.provider for r in planned[s].records} for s in logged}
+        # with a deletion vector Delta still counts (records minus deleted) but has no exact extrema
+        assert providers[AnalyzerSpec("Size")] == {"metadata"}
+        assert providers[AnalyzerSpec("Minimum", ("v",))] == providers[AnalyzerSpec("Maximum", ("n",))] \
+            == {"metadata" if from_log else SCAN}, version
+        # no value in the statistics of a column of nulls: Deequ computes it and says why
+        assert providers[AnalyzerSpec("Maximum", ("empty",))] == {SCAN}
+        assert planned[AnalyzerSpec("Maximum", ("empty",))].undefined
+    assert planned[AnalyzerSpec("Size")].value() == 480.0

@@ -1,6 +1,8 @@
 """Providers: each computes one kind of ``Pass`` of a plan (see ``dqengine.planner``).
 
-* ``MetadataProvider`` — metrics known without reading a row (ColumnCount from the schema).
+* ``MetadataProvider`` — metrics known without reading a row: ColumnCount from the schema; the
+  row count and numeric minima/maxima asked of Delta, answered from the log's file statistics
+  when Delta can (else they join the fused scan).
 * ``DeequScanProvider`` — one Deequ analysis of the pass's analyzers (``compute_metrics``: one
   fused aggregation, failures isolated by recomputing in halves).
 * ``GroupingProvider`` — one column set: Deequ's frequency-based analyzers over one groupBy, with
@@ -16,13 +18,14 @@ planner name (``metadata`` grows, ``incremental`` is reserved).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, quote_identifier
 from dqengine.errors import first_line
 from dqengine.planner import (
     FREQUENCIES,
+    FUSED,
     GROUPING,
     METADATA,
     SCAN,
@@ -81,20 +84,64 @@ def _failed(specs: tuple[AnalyzerSpec, ...], exc: BaseException) -> dict[Analyze
 
 
 class MetadataProvider:
-    """Deequ's ColumnCount is ``data.columns.size``: the table's columns, without the derived ones
-    the engine adds for other analyzers."""
+    """Metrics without a scan.
+
+    Deequ's ColumnCount is ``data.columns.size``: the table's columns, without the derived ones
+    the engine adds for other analyzers.
+
+    The pass's ``fallback`` analyzers (Size, Minimum/Maximum of numeric columns, on every row) are
+    one ``count(*), min(c), max(c)...`` aggregation of the pinned version, which Delta's optimizer
+    (``OptimizeMetadataOnlyDeltaQuery``) rewrites into a local relation computed from the file
+    statistics of the log, when they are exact: no deletion vectors, statistics on every such
+    column. Whether it did is read from the physical plan before anything runs; when it did not,
+    nothing is executed here and the analyzers are left to the fused scan (first the whole set,
+    then the row count alone). Deequ's values: the count and extrema as doubles; an extremum with
+    no value (no rows, only nulls) is left to Deequ, which says why.
+    """
 
     name = METADATA
 
     def compute(self, df: "DataFrame", p: Pass, ctx: PassContext) -> dict[AnalyzerSpec, AnalyzerOutput]:
         outputs = {}
         for spec in p.specs:
-            if spec.kind != "ColumnCount":
+            if spec.kind == "ColumnCount":
+                outputs[spec] = AnalyzerOutput(records=(
+                    MetricRecord("Dataset", "*", "ColumnCount", float(len(ctx.table_columns))),))
+            elif spec not in p.fallback:
                 outputs[spec] = AnalyzerOutput(error=f"{spec} has no metadata answer")
-                continue
-            outputs[spec] = AnalyzerOutput(records=(
-                MetricRecord("Dataset", "*", "ColumnCount", float(len(ctx.table_columns))),))
+        if p.fallback:
+            try:
+                outputs.update(self._from_log(df.select(*map(quote_identifier, ctx.table_columns)), p.fallback))
+            except _spark_errors() as exc:  # left to the scan, which reports a real failure
+                logger.info("the Delta log did not answer (%s); the scan will", first_line(exc))
         return outputs
+
+    @staticmethod
+    def _from_log(df: "DataFrame", specs: tuple[AnalyzerSpec, ...]) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        from pyspark.sql import functions as F
+
+        size = [s for s in specs if s.kind == "Size"]
+        for attempt in (list(specs), size):
+            if not attempt:
+                continue
+            aggregates = [F.count(F.lit(1)) if s.kind == "Size"
+                          else (F.min if s.kind == "Minimum" else F.max)(F.col(quote_identifier(s.columns[0])))
+                          for s in attempt]
+            query = df.agg(*aggregates)
+            if query._jdf.queryExecution().executedPlan().getClass().getSimpleName() != "LocalTableScanExec":
+                continue  # Delta would scan: the fused scan does it with everything else
+            row = query.collect()[0]
+            outputs = {}
+            for spec, value in zip(attempt, row):
+                if value is None:
+                    continue
+                if spec.kind == "Size":
+                    record = MetricRecord("Dataset", "*", "Size", float(value), provider=METADATA)
+                else:
+                    record = MetricRecord("Column", spec.columns[0], spec.kind, float(value), provider=METADATA)
+                outputs[spec] = AnalyzerOutput(records=(record,))
+            return outputs
+        return {}
 
 
 class DeequScanProvider:
@@ -268,10 +315,28 @@ def compute_plan(df: "DataFrame", plan: Plan,
     derived = {name for name, _ in plan.derived_columns}
     table_columns = tuple(c for c in df.columns if c not in derived)
     outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
+    left: list[AnalyzerSpec] = []  # a metadata pass's fallback it did not answer: for the fused scan
     for p in plan.passes:
         provider = PROVIDERS.get(p.provider)
         if provider is None:
             raise ValueError(f"no provider named {p.provider!r} (known: {', '.join(sorted(PROVIDERS))})")
+        if left and p.provider == SCAN and p.strategy == FUSED:
+            p, left = p.joined(left), []
+        if not p.specs:
+            continue
         logger.info("pass %s%s: %d analyzers", p.provider, f"/{p.strategy}" if p.strategy else "", len(p.specs))
-        outputs.update(provider.compute(df, p, PassContext(plan, outputs, table_columns, states)))
+        found = provider.compute(df, p, PassContext(plan, outputs, table_columns, states))
+        outputs.update({spec: _stamped(output, p.provider) for spec, output in found.items()})
+        left += [s for s in p.fallback if s not in found]
+    if left:  # no fused scan in the plan: one of its own
+        outputs.update({spec: _stamped(output, SCAN) for spec, output in
+                        DeequScanProvider().compute(df, Pass(SCAN, tuple(left), strategy=FUSED),
+                                                    PassContext(plan, outputs, table_columns, states)).items()})
     return outputs
+
+
+def _stamped(output: AnalyzerOutput, provider: str) -> AnalyzerOutput:
+    """``output`` with every record naming the provider that computed it."""
+    if all(r.provider for r in output.records):
+        return output
+    return replace(output, records=tuple(r if r.provider else replace(r, provider=provider) for r in output.records))
