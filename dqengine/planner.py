@@ -153,8 +153,16 @@ class Plan:
         return dict(self.instances).get(name, name)
 
     def metric_key(self, spec: AnalyzerSpec, name: str, scope: MetricScope) -> str:
-        """``dqengine.identity.metric_key`` of one metric, derived columns read as what they derive."""
-        return metric_key(spec, name, scope, dict(self.derived_columns), dict(self.instances))
+        """``dqengine.identity.metric_key`` of one metric, derived and window columns read as what
+        they compute (a window column: its expression over its own (keys, time) window), not by
+        their generated names."""
+        computed = dict(self.derived_columns)
+        for p in self.passes:
+            for c in p.window_columns:
+                window = (f"(PARTITION BY {', '.join(map(quote_identifier, c.keys))} "
+                          f"ORDER BY {quote_identifier(c.time)})")
+                computed[c.name] = c.expression.replace("{window}", window)
+        return metric_key(spec, name, scope, computed, dict(self.instances))
 
     def provider_of(self, spec: AnalyzerSpec) -> str:
         for p in self.passes:

@@ -207,3 +207,27 @@ def test_window_mistakes_in_registry_code_are_refused():
         _passes((AnalyzerSpec("Correlation", ("_w_a", "_w_b")),), {"_w_a": a, "_w_b": b}, ())
     with pytest.raises(ValueError, match="grouping analyzer over a window column"):
         _passes((AnalyzerSpec("Uniqueness", ("_w_a",)),), {"_w_a": a}, ())
+
+
+def test_a_metric_over_a_window_column_is_keyed_by_what_the_window_computes():
+    """Not by the window column's generated name: the user's column, the expression and its
+    (keys, time) window are the key; another window or expression is another metric."""
+    from dqengine.identity import MetricScope, metric_key
+
+    scope = MetricScope("/t")
+
+    def key(line: str) -> str:
+        plan = _plan(line)
+        (spec,) = [s for p in plan.passes if p.provider == WINDOWED for s in p.analyzers]
+        return plan.metric_key(spec, "Maximum", scope)
+
+    base = key("max_step: {column: v, keys: [sensor_id], time: ts, must_be_at_most: 5}")
+    assert base == key("max_step: {column: v, keys: [sensor_id], time: ts, must_be_at_most: 9}")
+    assert base != key("max_step: {column: v, keys: [sensor_id], time: seq, must_be_at_most: 5}")
+    assert base != key("max_step: {column: v, keys: [plant], time: ts, must_be_at_most: 5}")
+    assert base != key("max_step: {column: v, keys: [sensor_id], time: ts, must_be_at_most: 5, "
+                       "step_sql: 'v - lag(v) OVER {window}'}")
+    expected = metric_key(AnalyzerSpec("Maximum", ("any_name",), (("instance", "v"),)), "Maximum", scope,
+                          {"any_name": "abs(`v` - lag(`v`) OVER (PARTITION BY `sensor_id` ORDER BY `ts`))"},
+                          {"any_name": "v"})
+    assert base == expected
