@@ -65,14 +65,14 @@ def test_every_analyzer_is_in_exactly_one_pass_and_the_passes_run_scan_first():
 def test_scan_pass_fuses_every_scan_shareable_analyzer_and_keeps_quantiles_apart():
     plan = _plan(MIXED, schema={"pressure": "double", "ts": "timestamp"})
     metadata, scan, sketch = plan.passes[:3]
-    assert _kinds(metadata) == [("Size", ()), ("ColumnCount", ())]  # the row count asked of the log first
-    assert metadata.fallback == (ROW_COUNT,)
-    assert _kinds(scan) == [("Completeness", ("reading_id",)), ("Completeness", ("sensor_id",)),
+    assert _kinds(metadata) == [("ColumnCount", ())]
+    assert metadata.fallback == ()  # the scan reads anyway: the row count is free there
+    assert _kinds(scan) == [("Size", ()), ("Completeness", ("reading_id",)), ("Completeness", ("sensor_id",)),
                             ("Compliance", ("temperature",)), ("Mean", ("temperature",)),
                             ("Compliance", ("pressure",)),  # the NaN count behind the quantile
                             ("ApproxCountDistinct", ("sensor_id",))]  # a narrow scan keeps HyperLogLog
     assert _kinds(sketch) == [("ApproxQuantile", ("pressure",))]
-    assert ROW_COUNT in scan.joined(metadata.fallback).analyzers  # where it goes if the log cannot say
+    assert ROW_COUNT in scan.analyzers
     # the columns its analyzers and the row counts of the frequencies passes read
     assert scan.columns == ("reading_id", "sensor_id", "temperature", "pressure", "status")
 
@@ -153,10 +153,11 @@ def test_each_metric_records_the_provider_that_answered_it():
     assert len(records) == len(plan.analyzers)
     providers = {(r.name, r.instance): r.provider for r in records}
     assert providers[("ColumnCount", "*")] == METADATA
-    assert providers[("Size", "*")] == METADATA  # planned; a record stamped by the scan keeps SCAN
-    scanned = {**outputs, ROW_COUNT: AnalyzerOutput(records=(MetricRecord("Dataset", "*", "Size", 1.0,
-                                                                             provider=SCAN),))}
-    assert {r.name: r.provider for r in plan.metric_records(scanned)}["Size"] == SCAN
+    assert providers[("Size", "*")] == SCAN
+    # a provider that answered stamps its records: a metadata fallback computed by the scan says so
+    stamped = {**outputs, ROW_COUNT: AnalyzerOutput(records=(MetricRecord("Dataset", "*", "Size", 1.0,
+                                                                             provider=METADATA),))}
+    assert {r.name: r.provider for r in plan.metric_records(stamped)}["Size"] == METADATA
     assert providers[("ApproxQuantile", "pressure")] == SCAN
     assert providers[("Uniqueness", "reading_id")] == GROUPING
     assert providers[("Entropy", "status")] == GROUPING
@@ -174,21 +175,27 @@ max: {column: n, must_be_at_most: 9}
 max: {column: ts, must_be_at_most: 1900000000}
 min: {column: label, must_be_at_least: 0}
 min: {column: amount, must_be_at_least: 0}
-is_complete: pressure
 """
     schema = {"pressure": "double", "n": "int", "ts": "timestamp", "label": "string", "amount": "decimal(10,2)"}
-    metadata = _plan(constraints, schema=schema).passes[0]
-    assert metadata.provider == METADATA
-    # timestamps are planned on derived epoch columns, decimals Delta does not answer
+    # timestamps are planned on derived epoch columns (and decimals Delta does not answer): a scan
+    # reads anyway, so nothing is asked of the log
+    assert all(p.provider != METADATA for p in _plan(constraints, schema=schema).passes)
+    numeric = "\n".join(constraints.strip().splitlines()[:3])
+    metadata, fused = _plan(numeric, schema=schema).passes
+    assert metadata.provider == METADATA and fused.analyzers == ()
     assert _kinds(metadata) == [("Size", ()), ("Minimum", ("pressure",)), ("Maximum", ("n",))]
     assert metadata.fallback == metadata.analyzers
+    # one analyzer that needs a scan: the scan computes them all
+    assert all(p.provider != METADATA for p in _plan(numeric + "\nis_complete: pressure", schema=schema).passes)
+    constraints = numeric
     # a dataset filter: the log's counts are of other rows
     assert all(p.provider != METADATA for p in _plan(constraints, schema=schema, where="n > 1").passes)
     # no schema (a plan made before pinning): nothing is known about column types
     assert all(p.provider != METADATA for p in _plan(constraints).passes)
     # a filtered row count (the helper of a grouping pass) is never a log answer
     grouped = _plan("entropy: {column: label, must_be_greater_than: 0}", schema=schema)
-    assert grouped.passes[0].analyzers == (ROW_COUNT,) and key_row_count(("label",)) in grouped.passes[1].helpers
+    fused = grouped.passes[0]
+    assert fused.provider == SCAN and fused.analyzers == (ROW_COUNT,) and fused.helpers == (key_row_count(("label",)),)
 
 
 def test_a_plan_without_grouping_or_windows_is_one_scan():
