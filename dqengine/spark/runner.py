@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Mapping
 from dqengine._version import __version__
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.checks.suite import ConstraintSpec, Suite
-from dqengine.errors import ConfigError, RecordingError, first_line
+from dqengine.errors import ConfigError, DatasetError, RecordingError, first_line
 from dqengine.identity import MetricScope, verdict_metric_name
 from dqengine.planner import ROW_COUNT, Plan, plan_suite
 from dqengine.platforms import platform_for
@@ -33,6 +33,7 @@ from dqengine.results import (ConstraintResult, ConstraintStatus, Outcome, RunRe
                               run_status)
 from dqengine.spark.dataset import PinnedDataset, dataset_identity, pin_dataset, preflight
 from dqengine.spark.providers import compute_plan
+from dqengine.spark.reference import pin_references
 from dqengine.spark.session import ensure_classic_session
 from dqengine.spark.states import PAYLOAD_FORMAT, StateCapture, record_kind
 from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
@@ -149,7 +150,13 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     store = MetricsStore(spark, location) if record else None  # checks the location first
     pinned: PinnedDataset = pin_dataset(spark, suite, version)
     has_history = store is not None and store.has_runs(suite.name, pinned.identity)
-    dropped = preflight(spark, suite, pinned, tolerate_missing=has_history)
+    references, reference_issues = pin_references(spark, suite, pinned.schema)
+    try:
+        dropped = preflight(spark, suite, pinned, tolerate_missing=has_history)
+    except DatasetError as exc:  # every problem at once: the dataset's and the references'
+        raise (DatasetError(list(exc.issues) + reference_issues) if exc.issues and reference_issues else exc)
+    if reference_issues:
+        raise DatasetError(reference_issues)
     plan = plan_suite(suite, skip=dropped, schema=pinned.schema)
     if store is not None:
         store.ensure_writable()  # before the scan: a location we cannot write fails in seconds
@@ -167,7 +174,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         for name, expression in plan.derived_columns:  # expressions come from registry code
             df = df.withColumn(name, F.expr(expression))
         capture = StateCapture() if store is not None and states else None
-        outputs = compute_plan(df, plan, states=capture)
+        outputs = compute_plan(df, plan, states=capture, references=references)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
         results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped, plan, scope)
