@@ -149,3 +149,22 @@ def test_a_quarantine_in_the_metrics_location_is_refused(spark, data, tmp_path):
     suite = _suite(tmp_path, readings, heats, quarantine=f"{metrics}/quarantine")
     with pytest.raises(ConfigError, match=r"s1.yml:\d+:\d+: quarantine .* is in the metrics location"):
         run_suite(spark, suite, metrics=metrics)
+
+
+def test_data_type_quarantines_the_values_deequ_counts_as_other_types(spark, delta_table, tmp_path):
+    values = ["1", "-1", "+ 7", "1.5", "1e5", "2.5E-3", "1.", ".5", "true", "TRUE", "12\n", " 1", "abc", "", None]
+    path = delta_table([(i, v) for i, v in enumerate(values)], "id BIGINT, v STRING", "typed")
+    kinds = ["integral", "fractional", "numeric", "boolean", "string"]
+    items = "".join(f"      - {{data_type: {{column: v, type: {k}, min_fraction: 0.01}}, id: {k}}}\n" for k in kinds)
+    text = (f"suite: dt\ndataset: {{path: '{path}'}}\nquarantine: {{path: '{tmp_path / 'q'}'}}\n"
+            f"checks:\n  - name: c\n    severity: warning\n    constraints:\n{items}")
+    run = run_suite(spark, parse_suite(text, str(tmp_path / "dt.yml")), metrics=str(tmp_path / "m"), run_id="r")
+    failed = {r["id"]: set(r["_dq_failed"]) for r in _rows(spark, str(tmp_path / "q")).collect()}
+    non_null = len(values) - 1
+    for result in run.constraints:
+        violating = sum(result.constraint_id in ids for ids in failed.values())
+        # Deequ's histogram fraction (over non-null values) and the rows quarantined agree exactly
+        assert violating == round((1 - result.metric_value) * non_null), (result.constraint_id, result.metric_value)
+    assert {values[i] for i, ids in failed.items() if "integral" not in ids} == {"1", "-1", "+ 7", " 1"}
+    assert {values[i] for i, ids in failed.items() if "boolean" not in ids} == {"true"}
+    assert len(values) - 1 not in failed  # NULL violates nothing

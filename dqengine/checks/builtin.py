@@ -627,10 +627,23 @@ class DataType(RowPredicate):
     def spec(self, p: Any) -> AnalyzerSpec:
         return AnalyzerSpec("DataType", (p.column,))
 
-    def row_violation(self, params: Any, schema: Mapping[str, str] | None) -> str | None:
-        # Deequ classifies values with its own regular expressions inside its aggregate; until a
-        # predicate is proven to classify exactly as it does, no rows are quarantined for it.
-        return None
+    #: Deequ 2.1.0's ``StatefulDataType`` classes (read from its jar): Scala matches the whole
+    #: string, so ``$`` becomes ``\z`` here (RLIKE finds, and ``$`` would match before a final
+    #: newline). Anything non-null that is none of them is a String.
+    _REGEX = {
+        "Fractional": r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))\z",
+        "Integral": r"^(-|\+)? ?\d+\z",
+        "Boolean": r"^(true|false)\z",
+    }
+
+    def row_violation(self, p: Any, schema: Mapping[str, str] | None) -> str | None:
+        text = f"CAST({quote_identifier(p.column)} AS STRING)"
+        matches = {kind: f"{text} RLIKE {sql_literal(regex)}" for kind, regex in self._REGEX.items()}
+        if p.type == "string":
+            wanted = "NOT (" + " OR ".join(matches.values()) + ")"
+        else:
+            wanted = " OR ".join(matches[kind] for kind in self._TYPES[p.type])
+        return f"{quote_identifier(p.column)} IS NOT NULL AND NOT ({wanted})"
 
     def label(self, p: Any) -> str:
         return f"{p.column} is {p.type}"
