@@ -86,7 +86,7 @@ def test_a_missing_reference_or_column_is_a_config_error_at_the_constraint(spark
     suite = _suite(tmp_path, readings, f"""
 is_complete: reading_id
 referential_integrity: {{column: heat_id, reference: {{path: '{tmp_path / "nope"}', column: heat_id}}}}
-referential_integrity: {{column: heat_id, reference: {{path: '{heats}', column: heat}}}}
+referential_integrity: {{column: heat_id, reference: {{path: '{heats}', column: Heat_id}}}}
 referential_integrity: {{column: tag, reference: {{path: '{heats}', column: heat_id}}}}
 referential_integrity: {{column: heat_id, reference: {{table: plant.no_heats, column: heat_id}}}}
 referential_integrity: {{column: heat_id, reference: {{path: '{heats}', column: heat_id, version: 7}}}}
@@ -97,7 +97,7 @@ referential_integrity: {{column: no_such_col, reference: {{path: '{heats}', colu
     lines = str(caught.value).splitlines()
     at = {c.index: f"{c.where}: " for c in suite.constraints}
     assert any(line.startswith(at[1]) and "is not a Delta table" in line for line in lines), lines
-    assert any(line.startswith(at[2]) and "reference column 'heat' not found" in line
+    assert any(line.startswith(at[2]) and "reference column 'Heat_id' not found" in line
                and "did you mean 'heat_id'" in line for line in lines), lines
     assert any(line.startswith(at[3]) and "column 'tag' is string but reference column 'heat_id'" in line
                for line in lines), lines
