@@ -29,6 +29,11 @@ recorded with every metric):
 * ``windowed`` — one pass per (keys, time) pair for analyzers over ``WindowColumn`` values (lag and
   lead over each series): one shuffle and sort, then one Deequ analysis of those analyzers. A window
   never joins the scan the other analyzers share.
+* ``reference`` — one pass per ``ReferenceLookup`` (a key looked up in another Delta table, at
+  the version pinned when the run started): the rows with a key, left-joined to the reference's
+  distinct keys, then one Deequ analysis of the Compliance analyzers over the found flag. A join
+  never joins the fused scan. Its first pass per reference also answers ``ReferenceVersion``,
+  the version read, recorded with the metrics.
 * ``incremental`` is reserved for metrics merged from stored Deequ states.
 
 Each choice was measured with ``bench/bench_plans.py`` (results under ``bench/results/``); the
@@ -39,13 +44,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Collection, Mapping
 
-from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, WindowColumn, quote_identifier
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, ReferenceLookup, WindowColumn, quote_identifier
 from dqengine.checks.suite import Suite
 from dqengine.identity import MetricScope, metric_key
 from dqengine.results import MetricRecord
 
 __all__ = ["Plan", "Pass", "plan_suite", "ROW_COUNT", "METADATA", "SCAN", "GROUPING", "WINDOWED",
-           "INCREMENTAL", "FUSED", "SKETCH", "FREQUENCIES", "WINDOW_COUNT", "GROUPING_KINDS", "SKETCH_KINDS",
+           "REFERENCE", "REFERENCE_VERSION", "reference_version", "row_violations", "INCREMENTAL", "FUSED", "SKETCH", "FREQUENCIES", "WINDOW_COUNT", "GROUPING_KINDS", "SKETCH_KINDS",
            "key_row_count"]
 
 ROW_COUNT = AnalyzerSpec("Size")
@@ -55,6 +60,7 @@ METADATA = "metadata"
 SCAN = "deequ_scan"
 GROUPING = "grouping"
 WINDOWED = "windowed"
+REFERENCE = "reference"
 INCREMENTAL = "incremental"
 
 # Strategies of a pass.
@@ -62,6 +68,9 @@ FUSED = "fused"
 SKETCH = "sketch"
 FREQUENCIES = "frequencies"
 WINDOW_COUNT = "window_count"
+
+#: Not a Deequ analyzer: the Delta version of a reference that a ``reference`` pass read.
+REFERENCE_VERSION = "ReferenceVersion"
 
 #: Deequ's frequency-based analyzers: they need the data grouped by their columns.
 GROUPING_KINDS = frozenset({"Uniqueness", "Distinctness", "CountDistinct", "Entropy"})
@@ -114,6 +123,8 @@ class Pass:
     window: tuple[tuple[str, ...], str] | None = None
     #: windowed: the columns computed over the window before the analyzers run
     window_columns: tuple[WindowColumn, ...] = ()
+    #: reference: the lookup this pass joins
+    reference: ReferenceLookup | None = None
     #: Computed for later passes and never recorded as the suite's metrics (see ``key_row_count``).
     helpers: tuple[AnalyzerSpec, ...] = ()
     #: metadata: analyzers of this pass its provider may leave unanswered (Delta would have to
@@ -129,6 +140,11 @@ class Pass:
     def specs(self) -> tuple[AnalyzerSpec, ...]:
         """Everything this pass computes: its analyzers, then its helpers."""
         return self.analyzers + self.helpers
+
+
+def reference_version(identity: str) -> AnalyzerSpec:
+    """The metric recording which version of a reference a run read (keyed by the reference)."""
+    return AnalyzerSpec(REFERENCE_VERSION, (), (("reference", identity),))
 
 
 def key_row_count(columns: tuple[str, ...]) -> AnalyzerSpec:
@@ -205,6 +221,7 @@ def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
     derived: dict[str, str] = {}
     instances: dict[str, str] = {}
     windowed: dict[str, WindowColumn] = {}
+    lookups: dict[str, ReferenceLookup] = {}
     unique_keys: set[tuple[str, ...]] = set()
     for constraint in suite.constraints:
         if (constraint.check, constraint.index) in skip:
@@ -217,6 +234,9 @@ def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
         for column in own_windowed:
             if windowed.setdefault(column.name, column) != column:
                 raise ValueError(f"window column {column.name!r} defined twice differently")
+        for lookup in constraint.definition.reference_lookups(constraint.params):
+            if lookups.setdefault(lookup.name, lookup) != lookup:
+                raise ValueError(f"{lookup.reference.identity} is read at two versions in one suite")
         computed = set(own) | {c.name for c in own_windowed}
         unique_keys.update(tuple(sorted(k)) for k in constraint.definition.unique_keys(constraint.params))
         for spec in constraint.definition.analyzers_for(constraint.params, schema):
@@ -225,6 +245,8 @@ def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
             instance = spec.param("instance")
             if spec.columns and spec.columns[0] in computed and instance is not None:
                 instances[spec.columns[0]] = instance
+    for lookup in lookups.values():
+        specs.setdefault(reference_version(lookup.reference.identity), None)
     clash = sorted(set(derived) & set(windowed))
     if clash:
         raise ValueError(f"column(s) {', '.join(clash)} defined both as derived and as window columns")
@@ -233,7 +255,7 @@ def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
     if schema is not None and suite.dataset.where is None:
         from_log = frozenset(s for s in analyzers if _log_answerable(s, schema, set(derived) | set(windowed)))
     return Plan(analyzers, tuple(derived.items()), tuple(instances.items()),
-                _passes(analyzers, windowed, unique_keys, from_log))
+                _passes(analyzers, windowed, unique_keys, from_log, lookups))
 
 
 def _log_answerable(spec: AnalyzerSpec, schema: Mapping[str, str], computed: Collection[str]) -> bool:
@@ -248,13 +270,24 @@ def _log_answerable(spec: AnalyzerSpec, schema: Mapping[str, str], computed: Col
 
 def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowColumn],
             unique_keys: Collection[tuple[str, ...]],
-            from_log: Collection[AnalyzerSpec] = frozenset()) -> tuple[Pass, ...]:
+            from_log: Collection[AnalyzerSpec] = frozenset(),
+            lookups: Mapping[str, ReferenceLookup] | None = None) -> tuple[Pass, ...]:
+    lookups = lookups or {}
+    references: dict[str, list[AnalyzerSpec]] = {name: [] for name in lookups}
     metadata: list[AnalyzerSpec] = []
     scan: list[AnalyzerSpec] = []
     sketches: list[AnalyzerSpec] = []
     grouping: dict[tuple[str, ...], list[AnalyzerSpec]] = {}
     windows: dict[tuple[tuple[str, ...], str], list[AnalyzerSpec]] = {}
     for spec in analyzers:
+        joined = [c for c in spec.columns if c in lookups]
+        if joined:
+            if len(spec.columns) > 1 or spec.kind in GROUPING_KINDS:
+                raise ValueError(f"{spec}: a reference flag is read alone, by a scan-shareable analyzer")
+            references[joined[0]].append(spec)
+            continue
+        if spec.kind == REFERENCE_VERSION:
+            continue  # answered by the first reference pass of its reference
         used = {windowed[c].window for c in spec.columns if c in windowed}
         if len(used) > 1:
             raise ValueError(f"{spec} reads columns of {len(used)} different windows; one window per analyzer")
@@ -311,4 +344,27 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
         columns = tuple(windowed[c] for c in windowed if c in needed)
         read = tuple(dict.fromkeys(window[0] + (window[1],) + _columns(members)))
         passes.append(Pass(WINDOWED, tuple(members), read, window=window, window_columns=columns))
+    versions = {s for s in analyzers if s.kind == REFERENCE_VERSION}
+    for name, members in references.items():
+        lookup = lookups[name]
+        version = reference_version(lookup.reference.identity)
+        extra = (version,) if version in versions else ()
+        versions.discard(version)
+        passes.append(Pass(REFERENCE, tuple(members) + extra, lookup.columns, reference=lookup))
     return tuple(passes)
+
+
+def row_violations(suite: Suite, skip: Collection[tuple[str, int]] = (),
+                   schema: Mapping[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    """(constraint id, Spark SQL expression TRUE for a row violating it) of every row-level
+    constraint of the suite (``ConstraintDef.row_violation``), for the quarantine; ``skip`` as
+    in ``plan_suite``. The expressions may read the flag columns of the constraints'
+    ``reference_lookups``."""
+    found = []
+    for constraint in suite.constraints:
+        if (constraint.check, constraint.index) in skip:
+            continue
+        expression = constraint.definition.row_violation(constraint.params, schema)
+        if expression is not None:
+            found.append((constraint.constraint_id, expression))
+    return tuple(found)

@@ -250,6 +250,17 @@ CASES: list[Case] = [
     Case("entropy", "fail_constant", "{column: const, must_be_greater_than: 0}", FAILED, 0.0),
     Case("entropy", "edge_at_least", f"{{column: half, must_be_at_least: {LN2!r}}}", PASSED, LN2),
     Case("entropy", "edge_greater_than", f"{{column: half, must_be_greater_than: {LN2!r}}}", FAILED, LN2),
+    # referential_integrity against the table itself ('@SELF@'): lo is 1..8, id 1..8, level 0..7
+    Case("referential_integrity", "pass_nulls_not_looked_up", "{column: hi, reference: {path: '@SELF@', "
+         "column: lo}}", PASSED, 1.0),
+    Case("referential_integrity", "fail_orphan", "{column: level, reference: {path: '@SELF@', column: id}}",
+         FAILED, 0.875),
+    Case("referential_integrity", "edge_min_fraction", "{column: level, reference: {path: '@SELF@', column: id}, "
+         "min_fraction: 0.875}", PASSED, 0.875),
+    Case("referential_integrity", "composite", "{columns: [grp, level], reference: {path: '@SELF@', "
+         "columns: [grp, level]}}", PASSED, 1.0),
+    Case("referential_integrity", "composite_fail", "{columns: [grp, id], reference: {path: '@SELF@', "
+         "columns: [grp, level]}}", FAILED, 0.25),
     # a column of the wrong type is refused before computing: tests/test_types_preflight.py
 ]
 
@@ -257,7 +268,7 @@ CASES: list[Case] = [
 def _run(spark, path: str, cases: list[Case], tmp) -> dict[str, Any]:
     """One suite, one Deequ analysis for every case; results keyed by case id."""
     assert len({c.test_id for c in cases}) == len(cases), "duplicate case ids"
-    results = run_constraints(spark, path, "\n".join(c.yaml for c in cases), tmp)
+    results = run_constraints(spark, path, "\n".join(c.yaml for c in cases).replace("@SELF@", path), tmp)
     assert len(results) == len(cases)
     for case, result in zip(cases, results):
         assert result.constraint == case.constraint
@@ -400,6 +411,8 @@ EMPTY_CASES: list[Case] = [
     Case("satisfies", "undefined", "{expression: 'v < v2'}", NOT_EVALUATED, None),
     Case("correlation", "undefined", "{columns: [v, v2], must_be_at_least: 0}", NOT_EVALUATED, None),
     Case("entropy", "undefined", "{column: s, must_be_at_least: 0}", NOT_EVALUATED, None),
+    Case("referential_integrity", "undefined", "{column: id, reference: {path: '@SELF@', column: id}}",
+         NOT_EVALUATED, None, "undefined on this data"),
 ]
 
 

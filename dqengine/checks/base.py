@@ -17,7 +17,9 @@ A constraint type turns its validated parameters into:
 """
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Protocol
 
@@ -29,6 +31,8 @@ __all__ = [
     "AnalyzerSpec",
     "AnalyzerOutput",
     "WindowColumn",
+    "ReferenceSource",
+    "ReferenceLookup",
     "EvalContext",
     "ConstraintDef",
     "quote_identifier",
@@ -131,6 +135,54 @@ class WindowColumn:
     @property
     def window(self) -> tuple[tuple[str, ...], str]:
         return self.keys, self.time
+
+
+@dataclass(frozen=True)
+class ReferenceSource:
+    """Another Delta table that a constraint looks values up in: a metastore ``table`` or a
+    ``path``, at a pinned ``version`` (None: the latest when the run starts)."""
+
+    table: str | None = None
+    path: str | None = None
+    version: int | None = None
+
+    @property
+    def identity(self) -> str:
+        """What the metrics tables call it: the table name, or the absolute path (as a dataset)."""
+        if self.table is not None:
+            return self.table
+        path = self.path or ""
+        if "://" in path or path.startswith("dbfs:"):
+            return path.rstrip("/")
+        return os.path.abspath(path)
+
+
+@dataclass(frozen=True)
+class ReferenceLookup:
+    """A per-row flag: is the row's key (``columns``) found among ``reference_columns`` of the
+    reference? ``name`` is the flag column: TRUE where found, NULL where not (and where a key
+    column is NULL: such a row has no key to look up, as a SQL foreign key ``MATCH SIMPLE``).
+
+    Every lookup of one (reference, columns, reference columns) is one join in a pass of its own
+    (provider ``reference``), never in the scan the other analyzers share.
+    """
+
+    columns: tuple[str, ...]
+    reference: ReferenceSource
+    reference_columns: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        # Not the version: a metric keeps its history when the pinned reference version moves
+        # (a suite pins one version per reference: see ``dqengine.spark.reference``).
+        text = "\x00".join((self.reference.identity, "\x01".join(self.columns),
+                            "\x01".join(self.reference_columns)))
+        return "_dq_ref_" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def key_present(self) -> str:
+        """Spark SQL: every key column of the row has a value."""
+        return " AND ".join(f"{quote_identifier(c)} IS NOT NULL" for c in self.columns)
 
 
 @dataclass(frozen=True)
@@ -341,6 +393,17 @@ class ConstraintDef:
     def window_columns_for(self, params: Any, schema: Mapping[str, str] | None) -> tuple[WindowColumn, ...]:
         """Columns computed over a (keys, time) window; its analyzers name them in ``columns``."""
         return ()
+
+    def reference_lookups(self, params: Any) -> tuple[ReferenceLookup, ...]:
+        """Lookups in other tables this constraint's analyzers read (their flag columns by name)."""
+        return ()
+
+    def row_violation(self, params: Any, schema: Mapping[str, str] | None) -> str | None:
+        """Spark SQL boolean expression that is TRUE exactly for a row that violates this
+        constraint, counted as the constraint's metric counts it (NULL semantics included), or
+        None when the constraint is not row-level. It may read the flag columns of this
+        constraint's ``reference_lookups``. Rows where it is TRUE go to the suite's quarantine."""
+        return None
 
     def unique_keys(self, params: Any) -> tuple[tuple[str, ...], ...]:
         """Column sets this constraint expects to be (nearly) unique: a hint for the planner.

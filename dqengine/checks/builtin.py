@@ -25,6 +25,8 @@ from dqengine.checks.base import (
     NUMERIC,
     Domain,
     EvalContext,
+    ReferenceLookup,
+    ReferenceSource,
     _fmt,
     judge,
     quote_identifier,
@@ -135,6 +137,54 @@ class SatisfiesParams(RowFractionFields):
     label: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
+class ReferenceModel(StrictModel):
+    """The table that a key must be found in: ``table`` or ``path``, its key ``column`` or
+    ``columns``, and optionally the Delta ``version`` to read (default: the latest when the run
+    starts; either way the version read is pinned for the whole run and recorded)."""
+
+    table: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_`.\-]+$")] | None = None
+    path: Annotated[str, Field(min_length=1)] | None = None
+    version: Annotated[int, Field(ge=0)] | None = None
+    column: ColumnName | None = None
+    columns: Annotated[list[ColumnName], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one_each(self) -> "ReferenceModel":
+        if (self.table is None) == (self.path is None):
+            raise ValueError("give exactly one of 'table' (a metastore name) or 'path' (a Delta location) "
+                             "for the reference")
+        if (self.column is None) == (self.columns is None):
+            raise ValueError("give exactly one of 'column' or 'columns' for the reference's key")
+        return self
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.column,) if self.column is not None else tuple(self.columns or ())
+
+
+class ReferentialIntegrityParams(RowFractionFields):
+    column: ColumnName | None = None
+    columns: Annotated[list[ColumnName], Field(min_length=1)] | None = None
+    reference: ReferenceModel
+
+    @model_validator(mode="after")
+    def _keys_match(self) -> "ReferentialIntegrityParams":
+        if (self.column is None) == (self.columns is None):
+            raise ValueError("give exactly one of 'column' or 'columns'")
+        keys = self.keys
+        dup = sorted({c for c in keys if keys.count(c) > 1})
+        if dup:
+            raise ValueError(f"column(s) listed twice: {', '.join(dup)}")
+        if len(keys) != len(self.reference.keys):
+            raise ValueError(f"{len(keys)} key column(s) but {len(self.reference.keys)} in the reference; "
+                             "list as many reference columns as key columns, in the same order")
+        return self
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.column,) if self.column is not None else tuple(self.columns or ())
+
+
 class CorrelationParams(ThresholdFields):
     columns: Annotated[list[ColumnName], Field(min_length=2, max_length=2)]
 
@@ -174,6 +224,35 @@ class FixedMetricConstraint(MetricConstraint):
         return Threshold(op="==", value=1.0)
 
 
+class IsComplete(FixedMetricConstraint):
+    """Completeness 1: a row violates it when its value is NULL (what Completeness counts)."""
+
+    def row_violation(self, params: Any, schema: Mapping[str, str] | None) -> str | None:
+        return f"{quote_identifier(params.column)} IS NULL"
+
+
+class LengthBound(MetricConstraint):
+    """``min_length``/``max_length``: a row violates the constraint when its length alone is on
+    the wrong side of the threshold's bound (below a lower bound of ``min_length``, above an upper
+    bound of ``max_length``). Deequ's lengths are ``length(column)`` over non-null values."""
+
+    #: "lower" (min_length) or "upper" (max_length)
+    bound: ClassVar[str]
+
+    def row_violation(self, params: Any, schema: Mapping[str, str] | None) -> str | None:
+        t = self.threshold(params)
+        length = f"length({quote_identifier(params.column)})"
+        if self.bound == "lower":
+            rules = {">=": ("<", t.value), ">": ("<=", t.value), "==": ("<", t.value), "between": ("<", t.value)}
+        else:
+            rules = {"<=": (">", t.value), "<": (">=", t.value), "==": (">", t.value), "between": (">", t.upper)}
+        rule = rules.get(t.op)
+        if rule is None:  # a bound on the other side: no single row breaks it
+            return None
+        op, value = rule
+        return f"{quote_identifier(params.column)} IS NOT NULL AND {length} {op} {sql_literal(float(value))}"
+
+
 class RowPredicate(ConstraintDef):
     """Fraction of rows satisfying a SQL predicate, built here from quoted identifiers and literals."""
 
@@ -186,6 +265,11 @@ class RowPredicate(ConstraintDef):
 
     def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
         return (self.spec(params),)
+
+    def row_violation(self, params: Any, schema: Mapping[str, str] | None) -> str | None:
+        # Deequ's Compliance counts a row as compliant only where the predicate is TRUE: a NULL
+        # result is a violation, as the metric counts it.
+        return f"NOT COALESCE(({self.predicate(params)}), FALSE)"
 
     def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
         spec = self.spec(params)
@@ -543,6 +627,24 @@ class DataType(RowPredicate):
     def spec(self, p: Any) -> AnalyzerSpec:
         return AnalyzerSpec("DataType", (p.column,))
 
+    #: Deequ 2.1.0's ``StatefulDataType`` classes (read from its jar): Scala matches the whole
+    #: string, so ``$`` becomes ``\z`` here (RLIKE finds, and ``$`` would match before a final
+    #: newline). Anything non-null that is none of them is a String.
+    _REGEX = {
+        "Fractional": r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))\z",
+        "Integral": r"^(-|\+)? ?\d+\z",
+        "Boolean": r"^(true|false)\z",
+    }
+
+    def row_violation(self, p: Any, schema: Mapping[str, str] | None) -> str | None:
+        text = f"CAST({quote_identifier(p.column)} AS STRING)"
+        matches = {kind: f"{text} RLIKE {sql_literal(regex)}" for kind, regex in self._REGEX.items()}
+        if p.type == "string":
+            wanted = "NOT (" + " OR ".join(matches.values()) + ")"
+        else:
+            wanted = " OR ".join(matches[kind] for kind in self._TYPES[p.type])
+        return f"{quote_identifier(p.column)} IS NOT NULL AND NOT ({wanted})"
+
     def label(self, p: Any) -> str:
         return f"{p.column} is {p.type}"
 
@@ -581,6 +683,54 @@ class Satisfies(RowPredicate):
         return p.label or p.expression
 
 
+class ReferentialIntegrity(ConstraintDef):
+    name = "referential_integrity"
+    params_model = ReferentialIntegrityParams
+    dimension = "consistency"
+    summary = ("The fraction of rows with a key (every key column non-null) whose key is found in the "
+               "reference table must reach `min_fraction` (default 1.0: no orphans). NULL keys are "
+               "not looked up. The reference's Delta version is pinned when the run starts and "
+               "recorded in `dq_metrics` (`ReferenceVersion`); a reference or reference column that "
+               "does not exist is a configuration error. Computed by a join in a pass of its own.")
+    example = "referential_integrity: {column: heat_id, reference: {table: plant.heats, column: heat_id}}"
+
+    def columns(self, p: Any) -> tuple[str, ...]:
+        return p.keys
+
+    def lookup(self, p: Any) -> ReferenceLookup:
+        ref = p.reference
+        return ReferenceLookup(p.keys, ReferenceSource(ref.table, ref.path, ref.version), ref.keys)
+
+    def reference_lookups(self, p: Any) -> tuple[ReferenceLookup, ...]:
+        return (self.lookup(p),)
+
+    def spec(self, p: Any) -> AnalyzerSpec:
+        lookup = self.lookup(p)
+        return AnalyzerSpec("Compliance", (lookup.name,), (
+            ("instance", self.label(p)),
+            ("predicate", f"{quote_identifier(lookup.name)} IS NOT NULL"),
+            ("reference", lookup.reference.identity),
+            ("key", lookup.columns),
+            ("reference_key", lookup.reference_columns),
+        ))
+
+    def analyzers(self, p: Any) -> tuple[AnalyzerSpec, ...]:
+        return (self.spec(p),)
+
+    def row_violation(self, p: Any, schema: Mapping[str, str] | None) -> str | None:
+        lookup = self.lookup(p)
+        return f"({lookup.key_present}) AND {quote_identifier(lookup.name)} IS NULL"
+
+    def label(self, p: Any) -> str:
+        lookup = self.lookup(p)
+        return (f"{','.join(lookup.columns)} in {lookup.reference.table or lookup.reference.path}"
+                f"({','.join(lookup.reference_columns)})")
+
+    def evaluate(self, p: Any, ctx: EvalContext) -> Outcome:
+        spec = self.spec(p)
+        return judge(f"fraction of keys found: {self.label(p)}", spec.kind, ctx.output(spec), self.threshold(p))
+
+
 BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     _metric("row_count", "Size", TableThreshold, "completeness",
             "Number of rows (after the dataset's `where`).",
@@ -591,7 +741,7 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     ColumnsExist(),
     _metric("is_complete", "Completeness", ColumnParams, "completeness",
             "No value in the column is null (completeness must be 1).",
-            "is_complete: sensor_id", base=FixedMetricConstraint, shorthand="column"),
+            "is_complete: sensor_id", base=IsComplete, shorthand="column"),
     _metric("completeness", "Completeness", ColumnThreshold, "completeness",
             "Fraction of non-null values.",
             "completeness: {column: temperature, must_be_at_least: 0.98}", domain=_FRACTION),
@@ -632,10 +782,12 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     Pattern(),
     _metric("min_length", "MinLength", ColumnThreshold, "validity",
             "Shortest string length in the column.",
-            "min_length: {column: sensor_id, must_be_at_least: 5}", domain=_LENGTH, column_types=_STRING),
+            "min_length: {column: sensor_id, must_be_at_least: 5}", domain=_LENGTH, column_types=_STRING,
+            base=LengthBound, bound="lower"),
     _metric("max_length", "MaxLength", ColumnThreshold, "validity",
             "Longest string length in the column.",
-            "max_length: {column: sensor_id, must_be_at_most: 16}", domain=_LENGTH, column_types=_STRING),
+            "max_length: {column: sensor_id, must_be_at_most: 16}", domain=_LENGTH, column_types=_STRING,
+            base=LengthBound, bound="upper"),
     DataType(),
     Satisfies(),
     _metric("correlation", "Correlation", CorrelationParams, "distribution",
@@ -645,4 +797,5 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     _metric("entropy", "Entropy", ColumnThreshold, "distribution",
             "Entropy of the value distribution; 0 when every row has the same value.",
             "entropy: {column: status, must_be_greater_than: 0}", domain=_NON_NEGATIVE),
+    ReferentialIntegrity(),
 )

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -24,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from dqengine import identity
 from dqengine.checks.base import ConstraintDef
 from dqengine.checks.registry import ConstraintRegistry, default_registry
-from dqengine.config.models import ConstraintIdModel, DatasetModel, StrictModel, SuiteModel
+from dqengine.config.models import ConstraintIdModel, DatasetModel, OutputModel, StrictModel, SuiteModel
 from dqengine.config.yaml_source import Path, SourceMap, one_line, parse_yaml, shown
 from dqengine.errors import ConfigError, ConfigIssue
 
@@ -77,6 +78,9 @@ class Suite:
     fingerprint: str
     #: line, col of the dataset keys ("dataset", "dataset.table", ...), for errors found later by Spark
     locations: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    #: where rows violating a row-level constraint go (and the others), if anywhere
+    quarantine: OutputModel | None = None
+    clean: OutputModel | None = None
 
     def issue(self, key: str, message: str) -> ConfigIssue:
         line, col = self.locations.get(key) or self.locations.get("dataset") or (1, 1)
@@ -559,6 +563,8 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
             spec = _resolve_constraint(item, path, check, registry, smap, issues)
             if spec is not None:
                 constraints.append(dataclasses.replace(spec, constraint_id=given or ""))
+    if model is not None:
+        issues.extend(_output_issues(model, smap))
     if issues or model is None:
         raise _error(issues)
     resolved = _with_ids(constraints)
@@ -566,9 +572,46 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
     for key in ("table", "path", "where", "version"):
         if ("dataset", key) in smap.values:
             locations[f"dataset.{key}"] = smap.values[("dataset", key)]
+    for output in ("quarantine", "clean"):
+        if getattr(model, output) is not None:
+            locations[output] = smap.locate((output,))
     return Suite(name=model.suite, description=model.description, dataset=model.dataset,
                  constraints=resolved, source=file, fingerprint=_fingerprint(model, resolved),
-                 locations=locations)
+                 locations=locations, quarantine=model.quarantine, clean=model.clean)
+
+
+def output_identity(table: str | None, path: str | None) -> str:
+    """A dataset's or output's identity as the metrics tables write it: the table, or the absolute path."""
+    if table is not None:
+        return table
+    text = path or ""
+    if "://" in text or text.startswith("dbfs:"):
+        return text.rstrip("/")
+    return os.path.abspath(text)
+
+
+def _output_issues(model: SuiteModel, smap: SourceMap) -> list[ConfigIssue]:
+    """The quarantine and clean tables must be neither the dataset nor each other (the metrics
+    location is only known when the run starts: ``dqengine.spark.quarantine`` checks it)."""
+    issues = []
+    dataset = output_identity(model.dataset.table, model.dataset.path)
+    seen: dict[str, str] = {}
+    for key in ("quarantine", "clean"):
+        output = getattr(model, key)
+        if output is None:
+            continue
+        identity = output_identity(output.table, output.path)
+        if identity == dataset:
+            issues.append(smap.issue((key,), f"{key} is the dataset itself ({identity}); give the {key} rows a "
+                                             "Delta table of their own"))
+        elif output.path is not None and identity.startswith(dataset.rstrip("/") + "/"):
+            issues.append(smap.issue((key,), f"{key} {identity} lies inside the dataset {dataset}; give the "
+                                             f"{key} rows a directory of their own"))
+        elif identity in seen:
+            issues.append(smap.issue((key,), f"{key} is the same table as {seen[identity]} ({identity}); give "
+                                             "each its own table"))
+        seen.setdefault(identity, key)
+    return issues
 
 
 def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:

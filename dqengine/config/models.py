@@ -32,6 +32,7 @@ __all__ = [
     "ColumnName",
     "SqlText",
     "DatasetModel",
+    "OutputModel",
     "CheckModel",
     "SuiteModel",
     "ThresholdFields",
@@ -107,6 +108,25 @@ class DatasetModel(StrictModel):
         return _with_problem(cls, data, handler, problem)
 
 
+class OutputModel(StrictModel):
+    """A Delta table the run writes rows to (the quarantine, the clean rows): a metastore ``table``
+    or a ``path``, exactly one."""
+
+    table: Annotated[str, StringConstraints(min_length=1, pattern=r"^[A-Za-z0-9_`.\-]+$")] | None = None
+    path: Annotated[str, StringConstraints(min_length=1)] | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_target(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> "OutputModel":
+        problem = None
+        if isinstance(data, dict):
+            given = [k for k in ("table", "path") if data.get(k) is not None]
+            if len(given) != 1:
+                problem = ("give exactly one of 'table' (a metastore name) or 'path' (a Delta location) "
+                           f"(got {'both' if given else 'neither'})")
+        return _with_problem(cls, data, handler, problem)
+
+
 class CheckModel(StrictModel):
     name: Name
     severity: Literal["error", "warning"] = "error"
@@ -127,6 +147,10 @@ class SuiteModel(StrictModel):
     description: str | None = None
     dataset: DatasetModel
     checks: Annotated[list[CheckModel], Field(min_length=1)]
+    #: Rows that violate a row-level constraint go there (``dqengine.spark.quarantine``).
+    quarantine: OutputModel | None = None
+    #: Rows that violate none go there.
+    clean: OutputModel | None = None
 
 
 # --- thresholds -------------------------------------------------------------------------------

@@ -9,6 +9,9 @@
   the row count the scan pass counted; or, for a key expected unique, a window count.
 * ``WindowedProvider`` — the window columns of one (keys, time) pair, then one Deequ analysis of
   the analyzers over them.
+* ``ReferenceProvider`` — one key looked up in a pinned reference table: the rows with a key,
+  left-joined to the reference's distinct keys (``reference_flags``), then one Deequ analysis of
+  the Compliance analyzers over the found flag; and the reference version it read.
 
 A provider returns an ``AnalyzerOutput`` for every spec of its pass; a Spark failure inside one
 pass becomes an error of that pass's analyzers, never of the others. A provider for the metrics of
@@ -19,15 +22,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
-from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, quote_identifier
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, ReferenceLookup, quote_identifier
 from dqengine.errors import first_line
 from dqengine.planner import (
     FREQUENCIES,
     FUSED,
     GROUPING,
     METADATA,
+    REFERENCE,
+    REFERENCE_VERSION,
     SCAN,
     WINDOW_COUNT,
     WINDOWED,
@@ -41,10 +46,11 @@ from dqengine.spark.deequ import compute_metrics, jvm_analyzer, metric_output
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
+    from dqengine.spark.reference import PinnedReference
     from dqengine.spark.states import StateCapture
 
 __all__ = ["Provider", "PassContext", "PROVIDERS", "compute_plan", "windowed_frame", "window_counts",
-           "DEEQU_COUNT_COLUMN"]
+           "reference_flags", "DEEQU_COUNT_COLUMN"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +67,8 @@ class PassContext:
     table_columns: tuple[str, ...]
     #: Keeps Deequ's states of the scan passes' analyzers, for the store (``dqengine.spark.states``).
     states: "StateCapture | None" = None
+    #: The references pinned when the run started, by identity (``dqengine.spark.reference``).
+    references: "Mapping[str, PinnedReference] | None" = None
 
 
 class Provider(Protocol):
@@ -300,17 +308,87 @@ class WindowedProvider:
         return compute_metrics(frame, p.specs)
 
 
+def reference_flags(df: "DataFrame", lookups: Iterable[ReferenceLookup],
+                    references: "Mapping[str, PinnedReference]") -> "DataFrame":
+    """``df`` with each lookup's flag column (``ReferenceLookup.name``): TRUE where the row's key is
+    among the reference's keys, NULL where it is not or a key column is NULL.
+
+    A left join to the reference's *distinct* non-null keys, so every row of ``df`` stays exactly
+    once (a reference with duplicate keys multiplies nothing); Spark broadcasts a small reference.
+    """
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    for lookup in lookups:
+        ref = references[lookup.reference.identity]
+        aliases = [f"{lookup.name}_k{i}" for i in range(len(lookup.reference_columns))]
+        keys = (ref.df.select(*(F.col(quote_identifier(c)).alias(a)
+                                for c, a in zip(lookup.reference_columns, aliases)))
+                .where(reduce(lambda x, y: x & y, (F.col(a).isNotNull() for a in aliases)))
+                .distinct().withColumn(lookup.name, F.lit(True)))
+        condition = reduce(lambda x, y: x & y, (F.col(quote_identifier(c)) == F.col(a)
+                                                for c, a in zip(lookup.columns, aliases)))
+        df = df.join(keys, condition, "left").drop(*aliases)
+    return df
+
+
+class ReferenceProvider:
+    """One lookup: the fraction of rows with a key whose key the reference holds.
+
+    Deequ's Compliance over the rows with a key, left-joined to the reference's keys: its
+    predicate is the found flag, so Deequ counts found keys over rows with a key (undefined when
+    no row has one). Deequ's own ``ReferentialIntegrity.subsetCheck`` is not used: it counts the
+    *distinct* values missing from the reference against every row, NULLs included, and takes a
+    Python assertion rather than returning the ratio.
+    """
+
+    name = REFERENCE
+
+    def compute(self, df: "DataFrame", p: Pass, ctx: PassContext) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        assert p.reference is not None  # planner invariant
+        lookup = p.reference
+        pinned = (ctx.references or {}).get(lookup.reference.identity)
+        if pinned is None:
+            return {spec: AnalyzerOutput(error=f"reference {lookup.reference.identity} was not pinned")
+                    for spec in p.specs}
+        outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
+        deequ = [s for s in p.specs if s.kind != REFERENCE_VERSION]
+        for spec in p.specs:
+            if spec.kind == REFERENCE_VERSION:
+                outputs[spec] = AnalyzerOutput(records=(
+                    MetricRecord("Reference", pinned.identity, REFERENCE_VERSION, float(pinned.version)),))
+        if not deequ:
+            return outputs
+        try:
+            keys = df.select(*(_col(c) for c in lookup.columns)).where(lookup.key_present)
+            frame = reference_flags(keys, [lookup], ctx.references or {})
+            outputs.update(compute_metrics(frame, deequ))
+        except _spark_errors() as exc:
+            logger.info("reference pass over %s failed: %s", lookup.reference.identity, first_line(exc))
+            outputs.update(_failed(tuple(deequ), exc))
+        return outputs
+
+
+def _col(name: str) -> "Column":
+    from pyspark.sql import functions as F
+
+    return F.col(quote_identifier(name))
+
+
 PROVIDERS: dict[str, Provider] = {
     provider.name: provider
-    for provider in (MetadataProvider(), DeequScanProvider(), GroupingProvider(), WindowedProvider())
+    for provider in (MetadataProvider(), DeequScanProvider(), GroupingProvider(), WindowedProvider(),
+                     ReferenceProvider())
 }
 
 
-def compute_plan(df: "DataFrame", plan: Plan,
-                 states: "StateCapture | None" = None) -> dict[AnalyzerSpec, AnalyzerOutput]:
+def compute_plan(df: "DataFrame", plan: Plan, states: "StateCapture | None" = None,
+                 references: "Mapping[str, PinnedReference] | None" = None) -> dict[AnalyzerSpec, AnalyzerOutput]:
     """Every pass of ``plan`` in order; an output for every analyzer (and helper) of the plan.
 
-    ``df`` carries the plan's derived columns already (the runner adds them).
+    ``df`` carries the plan's derived columns already (the runner adds them); ``references``:
+    the pinned references of the ``reference`` passes.
     """
     derived = {name for name, _ in plan.derived_columns}
     table_columns = tuple(c for c in df.columns if c not in derived)
@@ -325,7 +403,7 @@ def compute_plan(df: "DataFrame", plan: Plan,
         if not p.specs:
             continue
         logger.info("pass %s%s: %d analyzers", p.provider, f"/{p.strategy}" if p.strategy else "", len(p.specs))
-        found = provider.compute(df, p, PassContext(plan, outputs, table_columns, states))
+        found = provider.compute(df, p, PassContext(plan, outputs, table_columns, states, references))
         outputs.update({spec: _stamped(output, p.provider) for spec, output in found.items()})
         left += [s for s in p.fallback if s not in found]
     if left:  # no fused scan in the plan: one of its own

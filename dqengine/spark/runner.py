@@ -25,14 +25,16 @@ from typing import TYPE_CHECKING, Mapping
 from dqengine._version import __version__
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.checks.suite import ConstraintSpec, Suite
-from dqengine.errors import ConfigError, RecordingError, first_line
+from dqengine.errors import ConfigError, DatasetError, RecordingError, first_line
 from dqengine.identity import MetricScope, verdict_metric_name
-from dqengine.planner import ROW_COUNT, Plan, plan_suite
+from dqengine.planner import ROW_COUNT, Plan, plan_suite, row_violations
 from dqengine.platforms import platform_for
 from dqengine.results import (ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, StateRecord,
                               run_status)
 from dqengine.spark.dataset import PinnedDataset, dataset_identity, pin_dataset, preflight
 from dqengine.spark.providers import compute_plan
+from dqengine.spark.quarantine import check_outputs, write_outputs
+from dqengine.spark.reference import PinnedReference, pin_references
 from dqengine.spark.session import ensure_classic_session
 from dqengine.spark.states import PAYLOAD_FORMAT, StateCapture, record_kind
 from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
@@ -130,6 +132,18 @@ def _state_records(plan: Plan, scope: MetricScope, outputs: Mapping[AnalyzerSpec
     return tuple(records.values())
 
 
+def _quarantine(spark: "SparkSession", suite: Suite, pinned: PinnedDataset, run_id: str,
+                results: tuple[ConstraintResult, ...], dropped: Mapping[tuple[str, int], str],
+                references: Mapping[str, PinnedReference], scope: MetricScope) -> tuple:
+    """Write the quarantine/clean rows (``dqengine.spark.quarantine``): every row-level constraint
+    but those whose metric could not be computed (ERROR), whose rows would not be judged either."""
+    skip = set(dropped) | {(r.check, r.constraint_index) for r in results if r.status is ConstraintStatus.ERROR}
+    violations = row_violations(suite, skip, pinned.schema)
+    lookups = tuple(dict.fromkeys(lookup for c in suite.constraints if (c.check, c.index) not in skip
+                                  for lookup in c.definition.reference_lookups(c.params)))
+    return write_outputs(spark, suite, pinned.df, pinned.version, run_id, violations, lookups, references, scope)
+
+
 def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None,
               metrics: str | MetricsLocation | None = None, run_id: str | None = None,
               record: bool = True, states: bool = True) -> RunResult:
@@ -147,9 +161,17 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     started = datetime.now(timezone.utc)
 
     store = MetricsStore(spark, location) if record else None  # checks the location first
+    if store is not None:
+        check_outputs(suite, store.location)  # a quarantine among the metrics: config error
     pinned: PinnedDataset = pin_dataset(spark, suite, version)
     has_history = store is not None and store.has_runs(suite.name, pinned.identity)
-    dropped = preflight(spark, suite, pinned, tolerate_missing=has_history)
+    references, reference_issues = pin_references(spark, suite, pinned.schema)
+    try:
+        dropped = preflight(spark, suite, pinned, tolerate_missing=has_history)
+    except DatasetError as exc:  # every problem at once: the dataset's and the references'
+        raise (DatasetError(list(exc.issues) + reference_issues) if exc.issues and reference_issues else exc)
+    if reference_issues:
+        raise DatasetError(reference_issues)
     plan = plan_suite(suite, skip=dropped, schema=pinned.schema)
     if store is not None:
         store.ensure_writable()  # before the scan: a location we cannot write fails in seconds
@@ -167,7 +189,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         for name, expression in plan.derived_columns:  # expressions come from registry code
             df = df.withColumn(name, F.expr(expression))
         capture = StateCapture() if store is not None and states else None
-        outputs = compute_plan(df, plan, states=capture)
+        outputs = compute_plan(df, plan, states=capture, references=references)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
         results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped, plan, scope)
@@ -175,6 +197,13 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         metric_records = plan.metric_records(outputs, scope)
         if capture is not None:
             state_records = _state_records(plan, scope, outputs, capture, deequ)
+        if store is not None and (suite.quarantine is not None or suite.clean is not None):
+            try:  # the verdicts stand; a run whose quarantine is not written is not certified
+                metric_records += _quarantine(spark, suite, pinned, run_id, results, dropped, references, scope)
+            except Exception as exc:
+                logger.exception("run %s: writing the quarantine failed", run_id)
+                status = RunStatus.ERROR
+                message = f"cannot write the quarantine/clean rows: {first_line(exc)}"
     except Exception as exc:
         logger.exception("run %s failed while computing metrics", run_id)
         message = f"run failed while computing metrics: {first_line(exc)}"
