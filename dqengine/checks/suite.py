@@ -50,10 +50,14 @@ class ConstraintSpec:
     col: int = 0
     #: the item's ``id:``, else a hash of (check, type, parameters) (``dqengine.identity``)
     constraint_id: str = ""
-    #: the item's ``dimension:``, else the check's, else the type's default
-    dimension: Dimension = Dimension.VALIDITY
+    #: the item's ``dimension:``, else the check's, else (None given) the type's default
+    dimension: Dimension | None = None
     #: the item's ``weight:`` (default 1): its share of its dimension's score
     weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        dimension = self.definition.dimension if self.dimension is None else self.dimension
+        object.__setattr__(self, "dimension", Dimension(dimension))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -456,7 +460,7 @@ def _resolve_constraint(item: Any, path: Path, check: dict, registry: Constraint
     return ConstraintSpec(
         check=check.get("name", ""), severity=Severity(severity) if severity in _SEVERITIES else Severity.ERROR,
         index=path[-1], name=name, params=params, definition=definition, file=smap.file, line=line, col=col,
-        dimension=Dimension(dimension) if dimension in _DIMENSIONS else Dimension(definition.dimension),
+        dimension=Dimension(dimension) if dimension in _DIMENSIONS else None,
     )
 
 
