@@ -9,10 +9,12 @@ Version T is certified for a suite when, with C the newest version <= T that cha
 SET TBLPROPERTIES, ...), the latest run of *that* suite (same fingerprint) on *that* dataset at a
 version in [C, T] passed (PASSED, or WARNING: warnings never block), and its ``dq_check_results``
 rows agree: one row per constraint of the current suite and no error-severity row other than
-PASSED. Anything else blocks, with the reason.
+PASSED, and its ``dq_scores`` rows meet the suite's ``min_score`` (:func:`score_failures`, the
+same rule the runner applies to fail a run). Anything else blocks, with the reason.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping, Sequence
@@ -22,7 +24,7 @@ from dqengine.deltalog import DataVersion
 from dqengine.errors import DatasetError
 from dqengine.results import RunStatus
 
-__all__ = ["GateDecision", "target_version", "certify", "describe_unchanged"]
+__all__ = ["GateDecision", "target_version", "certify", "describe_unchanged", "score_failures"]
 
 #: run statuses that certify (WARNING: only warning-severity constraints did not pass)
 _CERTIFYING = frozenset(status.value for status in RunStatus if status.certifies)
@@ -64,6 +66,31 @@ def describe_unchanged(unchanged: Sequence[tuple[int, str]]) -> str:
     return f"versions {versions[0]}-{versions[-1]} change no data: {operations}"
 
 
+def _shown(score: float) -> str:
+    return f"{score:.4f}".rstrip("0").rstrip(".") if score not in (0.0, 1.0) else str(int(score))
+
+
+def score_failures(min_score: Mapping[str, float], scores: Mapping[str, float | None]) -> tuple[str, ...]:
+    """Each score below its minimum, in words (empty: ``min_score`` is met).
+
+    ``min_score``: dimension (or ``overall``) -> minimum, as the suite gives it. ``scores``: the
+    run's scores by dimension (``dqengine.scores.ScoreCard.as_mapping``, or the run's ``dq_scores``
+    rows). A score that is missing or NULL (every constraint of it was ERROR or NOT_EVALUATED)
+    fails its minimum: a score that could not be computed is not a pass. The runner fails a run
+    with this and the gates refuse from the recorded scores with it: one rule.
+    """
+    failures = []
+    for dimension, minimum in min_score.items():
+        score = scores.get(dimension)
+        if score is None or not math.isfinite(score):
+            why = "was not recorded" if dimension not in scores else \
+                "has no value (every constraint in it is ERROR or NOT_EVALUATED)"
+            failures.append(f"score {dimension} {why}; min_score.{dimension} is {_shown(minimum)}")
+        elif score < minimum and not math.isclose(score, minimum, rel_tol=1e-9, abs_tol=1e-12):
+            failures.append(f"score {dimension} = {_shown(score)}, below min_score.{dimension} {_shown(minimum)}")
+    return tuple(failures)
+
+
 def _newest_first(run: Mapping[str, Any]) -> tuple:
     finished = run["finished_at"]
     return (finished is not None, finished or datetime.min, run["dataset_version"], run["run_id"])
@@ -71,14 +98,16 @@ def _newest_first(run: Mapping[str, Any]) -> tuple:
 
 def certify(suite: Suite, dataset: str, span: DataVersion, runs: Sequence[Mapping[str, Any]],
             last_checked: Callable[[], int | None], check_rows: Callable[[str], Sequence[Mapping[str, Any]]],
-            location: str) -> GateDecision:
+            location: str, score_rows: Callable[[str], Sequence[Mapping[str, Any]]] = lambda run_id: ()
+            ) -> GateDecision:
     """Decide about version ``span.target``.
 
     ``runs``: this suite's runs on ``dataset`` (``dq_runs`` rows as mappings), at least those at
     versions ``span.version``..``span.target``. ``last_checked()``: the newest version any run of
     the suite checked on the dataset. ``check_rows(run_id)``: the candidate run's
-    ``dq_check_results`` rows (its ``severity`` and ``status`` are read). ``location``: where the
-    runs were read, for the message.
+    ``dq_check_results`` rows (its ``severity`` and ``status`` are read). ``score_rows(run_id)``:
+    its ``dq_scores`` rows (``dimension`` and ``score`` are read; only asked for when the suite
+    has a ``min_score``). ``location``: where the runs were read, for the message.
     """
     target, first = span.target, span.version
 
@@ -117,6 +146,11 @@ def certify(suite: Suite, dataset: str, span: DataVersion, runs: Sequence[Mappin
         return decision(False, f"run {run['run_id']} is inconsistent: {len(rows)} constraint rows for "
                                f"{len(suite.constraints)} constraints, {len(blocking)} blocking; not certified",
                         run)
+    if suite.min_score:
+        below = score_failures(suite.min_score, {r["dimension"]: r["score"] for r in score_rows(run["run_id"])})
+        if below:
+            return decision(False, f"run {run['run_id']} is {run['status']} but its recorded scores fail "
+                                   f"min_score: {'; '.join(below)}; not certified", run)
     reason = f"certified by run {run['run_id']} ({run['status']})"
     if older:
         unchanged = [u for u in span.unchanged if u[0] > run["dataset_version"]]

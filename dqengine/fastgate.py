@@ -7,7 +7,7 @@ The decision is :func:`dqengine.certify.certify`, the same rule the Spark gate a
 module only reads, and refuses what the Spark gate refuses (a ``dq_records`` that is not
 dqengine's or of a newer layout, a location in dqengine 0.1's layout) with the same messages. It
 reads every layout this version knows as it is: it never migrates (the columns it reads are in
-all of them).
+all of them, except the scores, which a table before layout 3 has none of).
 
 A metastore table or metrics schema, and remote paths (``s3://``, ``abfss://``, ``dbfs:``), go
 through :mod:`dqengine.spark.gate`. Nothing here imports pyspark.
@@ -32,6 +32,8 @@ __all__ = ["applies", "decide"]
 _RUN_COLUMNS = ("run_id", "suite", "suite_fingerprint", "dataset", "dataset_version", "status", "message",
                 "finished_at")
 _CHECK_COLUMNS = ("run_id", "suite", "dataset", "severity", "status")
+#: Columns of dq_scores the rule reads (layout 3 on; an older table has no score rows).
+_SCORE_COLUMNS = ("run_id", "suite", "dataset", "dimension", "score")
 
 
 def _local(path: str) -> bool:
@@ -97,6 +99,7 @@ class _Records:
     def __init__(self, location: MetricsLocation):
         self.location = location
         self.path = os.path.join(location.value, ms.RECORDS)
+        self.columns: list[str] = []
         self.table = self._open()
 
     def _open(self):
@@ -110,7 +113,7 @@ class _Records:
 
         try:
             table = DeltaTable(self.path)
-            columns = [field.name for field in table.schema().fields]
+            columns = self.columns = [field.name for field in table.schema().fields]
             properties = dict(table.metadata().configuration or {})
         except Exception as exc:  # delta-rs raises its own types (TableNotFoundError, DeltaError, ...)
             raise MetricsStoreError(f"cannot read {self.location.table(ms.RECORDS)}: {first_line(exc)}") from exc
@@ -135,6 +138,11 @@ class _Records:
     def check_results(self, run_id: str, suite: str, dataset: str) -> list[dict[str, Any]]:
         return self._query(_CHECK_COLUMNS, ms.KIND[ms.CHECK_RESULTS], run_id=run_id, suite=suite, dataset=dataset)
 
+    def scores(self, run_id: str, suite: str, dataset: str) -> list[dict[str, Any]]:
+        if not set(_SCORE_COLUMNS) <= set(self.columns):
+            return []  # a table of a layout before scores
+        return self._query(_SCORE_COLUMNS, ms.KIND[ms.SCORES], run_id=run_id, suite=suite, dataset=dataset)
+
 
 def decide(suite: Suite, *, version: int | None, location: MetricsLocation) -> GateDecision:
     """The same decision as :func:`dqengine.spark.gate.decide`, for local paths, without a JVM."""
@@ -150,4 +158,5 @@ def decide(suite: Suite, *, version: int | None, location: MetricsLocation) -> G
     checked = [r["dataset_version"] for r in runs if r["dataset_version"] is not None]
     return certify(suite, dataset, span, runs, last_checked=lambda: max(checked, default=None),
                    check_rows=lambda run_id: records.check_results(run_id, suite.name, dataset),
+                   score_rows=lambda run_id: records.scores(run_id, suite.name, dataset),
                    location=str(location))

@@ -1,15 +1,16 @@
 """The one owner of the metrics tables' schemas, their layout history, and how a run becomes rows.
 Pure Python.
 
-Users see three tables, long format, append-only history (a run's rows are only ever replaced by
+Users see four tables, long format, append-only history (a run's rows are only ever replaced by
 the same run_id, which keeps re-runs idempotent):
 
 * ``dq_runs`` — one row per run.
 * ``dq_check_results`` — one row per configured constraint, whatever happened to it.
 * ``dq_metrics`` — every metric Deequ computed (Deequ's entity/instance/name/value), numeric.
+* ``dq_scores`` — the run's quality score per dimension, and overall (``dqengine.scores``).
 
 They are stored as one Delta table, ``dq_records``, partitioned by ``record`` (``run``, ``check``,
-``metric``), and the three are views over it. Delta commits one table at a time, so this is what
+``metric``, ``score``), and the four are views over it. Delta commits one table at a time, so this is what
 lets a run land in a single commit: all of it, or (killed, failed) nothing of it. The partitions
 keep the files apart as three tables would, so reading one kind skips the others' files. Two more
 kinds have no view: ``state`` and ``sketch``, Deequ's serialised analyzer states (see
@@ -31,8 +32,9 @@ from dataclasses import dataclass
 from typing import Any, Collection, Iterable, Mapping
 
 from dqengine.results import RunResult
+from dqengine.scores import constraint_score
 
-__all__ = ["Column", "Layout", "TABLES", "STATE_COLUMNS", "RUNS", "CHECK_RESULTS", "METRICS", "RECORDS",
+__all__ = ["Column", "Layout", "TABLES", "STATE_COLUMNS", "RUNS", "CHECK_RESULTS", "METRICS", "SCORES", "RECORDS",
            "RECORD", "KIND", "STATE", "SKETCH", "KIND_COLUMNS", "STORED", "LAYOUT", "LAYOUT_PROPERTY",
            "LAYOUTS", "CURRENT_LAYOUT", "layout_of", "missing_columns", "rows", "records", "stored_row",
            "stored_rows", "column_names", "columns_ddl", "stored_ddl", "stored_schema_string", "view_sql",
@@ -41,11 +43,12 @@ __all__ = ["Column", "Layout", "TABLES", "STATE_COLUMNS", "RUNS", "CHECK_RESULTS
 RUNS = "dq_runs"
 CHECK_RESULTS = "dq_check_results"
 METRICS = "dq_metrics"
-#: The one Delta table the three views read.
+SCORES = "dq_scores"
+#: The one Delta table the views read.
 RECORDS = "dq_records"
 #: Its partition column: the kind of record (which view a row belongs to, if any).
 RECORD = "record"
-KIND = {RUNS: "run", CHECK_RESULTS: "check", METRICS: "metric"}
+KIND = {RUNS: "run", CHECK_RESULTS: "check", METRICS: "metric", SCORES: "score"}
 #: Kinds with no view: Deequ's analyzer states, and the states that are sketches (KLL, HLL).
 STATE = "state"
 SKETCH = "sketch"
@@ -88,7 +91,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("label", "STRING", "readable description, e.g. completeness(temperature)"),
         Column("column", "STRING", "column(s) checked, comma-separated"),
         Column("severity", "STRING", "error | warning"),
-        Column("dimension", "STRING", "completeness | validity | uniqueness | consistency | distribution"),
+        Column("dimension", "STRING", "completeness | validity | consistency | uniqueness | timeliness | accuracy "
+                                      "| distribution (the type's default, or the suite's dimension:)"),
         Column("status", "STRING", "PASSED | FAILED | ERROR | NOT_EVALUATED"),
         Column("metric_name", "STRING", "Deequ metric the verdict is based on"),
         Column("metric_value", "DOUBLE", "its value; NULL when it could not be computed"),
@@ -99,6 +103,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                           "type, parameters); stable across runs (layout 2; NULL before)"),
         Column("metric_key", "STRING", "key of the metric the verdict is based on (dq_metrics.metric_key); "
                                        "NULL when none or recorded before layout 2"),
+        Column("score", "DOUBLE", "the constraint's score: its row fraction for row-level constraints, else "
+                                  "1 PASSED, 0 FAILED; NULL when ERROR or NOT_EVALUATED (left out) or "
+                                  "recorded before layout 3"),
+        Column("weight", "DOUBLE", "its weight in its dimension's score (weight:, default 1; layout 3, NULL "
+                                   "before)"),
     ),
     METRICS: (
         Column("run_id", "STRING", "dq_runs.run_id"),
@@ -115,6 +124,19 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                        "parameters, metric name): its history across runs (layout 2; NULL before)"),
         Column("provider", "STRING", "the plan's provider that answered it: deequ_scan, grouping, windowed, "
                                       "metadata (layout 2; NULL before)"),
+    ),
+    SCORES: (
+        Column("run_id", "STRING", "dq_runs.run_id"),
+        Column("suite", "STRING", "suite name"),
+        Column("dataset", "STRING", "as in dq_runs"),
+        Column("dataset_version", "BIGINT", "as in dq_runs"),
+        Column("dimension", "STRING", "a dimension of the suite's constraints, or overall (the mean of the "
+                                      "dimensions' scores)"),
+        Column("score", "DOUBLE", "from 0 to 1: the weighted mean of its constraints' scores; NULL when "
+                                  "every one was left out"),
+        Column("constraints", "INT", "constraints with a score (overall: of every dimension)"),
+        Column("left_out", "INT", "constraints left out: ERROR or NOT_EVALUATED"),
+        Column("finished_at", "TIMESTAMP", "as in dq_runs"),
     ),
 }
 
@@ -162,6 +184,8 @@ LAYOUTS: tuple[Layout, ...] = (
            "one table, views dq_runs, dq_check_results, dq_metrics; a run is one commit (dqengine 0.2)"),
     Layout(2, ("metric_key", "constraint_id", "provider", "payload", "payload_format", "payload_type"),
            "metric keys, constraint ids, the provider of a metric; record kinds state and sketch"),
+    Layout(3, ("score", "weight", "constraints", "left_out"),
+           "quality scores: record kind score (view dq_scores), a constraint's score and weight"),
 )
 CURRENT_LAYOUT = LAYOUTS[-1].version
 #: Table property that marks a dq_records table and its layout version.
@@ -190,8 +214,9 @@ def _stored_columns() -> tuple[Column, ...]:
         label = {KIND[t]: t for t in TABLES} | {STATE: "state/sketch"}
         return "; ".join(f"{label[kind]}: {c.comment}" for kind, c in uses)
 
-    return (Column(RECORD, "STRING", "run | check | metric | state | sketch: the kind of row (the view "
-                                     "dq_runs, dq_check_results, dq_metrics it belongs to, or a Deequ state)"),
+    return (Column(RECORD, "STRING", "run | check | metric | score | state | sketch: the kind of row (the "
+                                     "view dq_runs, dq_check_results, dq_metrics, dq_scores it belongs to, or a "
+                                     "Deequ state)"),
             *(Column(n, by_name[n][0][1].type, comment(n)) for n in order if n != RECORD))
 
 
@@ -289,7 +314,8 @@ def stored_rows(table_or_kind: str, table_rows: Iterable[Mapping[str, Any]]) -> 
 
 
 def rows(run: RunResult) -> dict[str, list[dict[str, Any]]]:
-    """A run as rows (column -> value) of each kind: ``run``, ``check``, ``metric``, ``state``, ``sketch``."""
+    """A run as rows (column -> value) of each kind: ``run``, ``check``, ``metric``, ``score``, ``state``,
+    ``sketch``."""
     failed = sum(1 for c in run.constraints if c.status.value != "PASSED")
     common = {"run_id": run.run_id, "suite": run.suite, "dataset": run.dataset,
               "dataset_version": run.dataset_version, "finished_at": run.finished_at}
@@ -304,11 +330,15 @@ def rows(run: RunResult) -> dict[str, list[dict[str, Any]]]:
     for c in run.constraints:
         out[KIND[CHECK_RESULTS]].append({
             **common, "check": c.check, "constraint_index": c.constraint_index, "constraint": c.constraint,
-            "label": c.label, "column": ",".join(c.columns), "severity": c.severity, "dimension": c.dimension,
-            "status": c.status.value, "metric_name": c.metric_name, "metric_value": c.metric_value,
-            "threshold": c.threshold, "message": c.message, "constraint_id": c.constraint_id or None,
-            "metric_key": c.metric_key or None,
+            "label": c.label, "column": ",".join(c.columns), "severity": str(c.severity),
+            "dimension": str(c.dimension), "status": c.status.value, "metric_name": c.metric_name,
+            "metric_value": c.metric_value, "threshold": c.threshold, "message": c.message,
+            "constraint_id": c.constraint_id or None, "metric_key": c.metric_key or None,
+            "score": constraint_score(c), "weight": float(c.weight),
         })
+    for s in run.scores:
+        out[KIND[SCORES]].append({**common, "dimension": s.dimension, "score": s.score,
+                                  "constraints": s.constraints, "left_out": s.left_out})
     for m in run.metrics:
         out[KIND[METRICS]].append({
             **common, "entity": m.entity, "instance": m.instance, "name": m.name, "value": m.value,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dqengine.results import ConstraintStatus, RunResult
+from dqengine.scores import Score
 
 __all__ = ["format_run"]
 
@@ -19,6 +20,13 @@ def _metric(value: float | None) -> str:
     if value != value:  # NaN
         return "NaN"
     return f"{value:.6g}"
+
+
+def _score(s: Score) -> str:
+    """``validity 0.9583 (3, 1 left out)``: the score, the constraints it averages, those left out."""
+    value = "-" if s.score is None else f"{s.score:.4f}"
+    counted = f"{s.constraints}" + (f", {s.left_out} left out" if s.left_out else "")
+    return f"{s.dimension} {value} ({counted})"
 
 
 def format_run(run: RunResult) -> str:
@@ -40,6 +48,10 @@ def format_run(run: RunResult) -> str:
         line(tuple("-" * w for w in widths)),
         *(line(r) for r in rows),
     ]
+    if run.scores:
+        out.append("")
+        out.append("scores: " + ", ".join(_score(s) for s in run.scores))
+        out.extend(f"  {failure}" for failure in run.score_failures)
     problems = [r for r in run.constraints if r.status is not ConstraintStatus.PASSED]
     if problems:
         out.append("")

@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dqengine.checks.base import AnalyzerSpec
+    from dqengine.scores import Score
 
 __all__ = [
+    "Severity",
+    "Dimension",
     "ConstraintStatus",
     "RunStatus",
     "Outcome",
@@ -24,6 +27,37 @@ __all__ = [
     "RunResult",
     "run_status",
 ]
+
+
+class Severity(str, enum.Enum):
+    """What a constraint that does not pass does to the run (a check's ``severity:``)."""
+
+    #: blocks: the run is FAILED and the gate refuses the version
+    ERROR = "error"
+    #: the run is WARNING: recorded, never blocks
+    WARNING = "warning"
+
+    def __str__(self) -> str:  # reads as in the YAML file, in messages and f-strings
+        return self.value
+
+
+class Dimension(str, enum.Enum):
+    """The quality dimension a constraint measures; scores are per dimension (``dqengine.scores``).
+
+    Every constraint type has a default (``ConstraintDef.dimension``); ``dimension:`` on a check
+    or on a constraint overrides it.
+    """
+
+    COMPLETENESS = "completeness"
+    VALIDITY = "validity"
+    CONSISTENCY = "consistency"
+    UNIQUENESS = "uniqueness"
+    TIMELINESS = "timeliness"
+    ACCURACY = "accuracy"
+    DISTRIBUTION = "distribution"
+
+    def __str__(self) -> str:  # reads as in the YAML file, in messages and f-strings
+        return self.value
 
 
 class ConstraintStatus(str, enum.Enum):
@@ -68,8 +102,8 @@ class ConstraintResult:
     constraint: str
     label: str
     columns: tuple[str, ...]
-    severity: str
-    dimension: str
+    severity: Severity
+    dimension: Dimension
     threshold: str
     status: ConstraintStatus
     metric_name: str | None
@@ -79,10 +113,14 @@ class ConstraintResult:
     constraint_id: str = ""
     #: key of the metric the verdict is based on; None when there is none
     metric_key: str | None = None
+    #: ``weight:`` in the suite (default 1): its share of its dimension's score
+    weight: float = 1.0
+    #: the metric is the fraction of rows that hold (``ConstraintDef.row_fraction``): it is the score
+    row_fraction: bool = False
 
     @property
     def blocking(self) -> bool:
-        return self.severity == "error" and self.status is not ConstraintStatus.PASSED
+        return self.severity == Severity.ERROR and self.status is not ConstraintStatus.PASSED
 
 
 @dataclass(frozen=True)
@@ -139,6 +177,10 @@ class RunResult:
     extra: dict[str, str] = field(default_factory=dict, compare=False)
     #: Rows of the version before the suite's ``where``, counted when the filter matched none.
     unfiltered_row_count: int | None = None
+    #: The quality scores (``dqengine.scores``): the dimensions present, then ``overall``.
+    scores: tuple["Score", ...] = ()
+    #: Each score below its ``min_score`` (``dqengine.certify.score_failures``): these fail the run.
+    score_failures: tuple[str, ...] = ()
 
     @property
     def headline_note(self) -> str:
@@ -148,9 +190,11 @@ class RunResult:
         return ""
 
 
-def run_status(results: tuple[ConstraintResult, ...] | list[ConstraintResult]) -> RunStatus:
-    """Error-severity constraints that did not pass fail the run; warning ones only warn."""
-    if any(r.blocking for r in results):
+def run_status(results: tuple[ConstraintResult, ...] | list[ConstraintResult],
+               score_failures: tuple[str, ...] = ()) -> RunStatus:
+    """Error-severity constraints that did not pass fail the run, as does a score below its
+    ``min_score``; warning ones only warn."""
+    if score_failures or any(r.blocking for r in results):
         return RunStatus.FAILED
     if any(r.status is not ConstraintStatus.PASSED for r in results):
         return RunStatus.WARNING

@@ -11,7 +11,8 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from dqengine.checks.registry import ConstraintRegistry, default_registry
-from dqengine.config.models import CONSTRAINT_ID_PATTERN, NAME_PATTERN, CheckModel, DatasetModel
+from dqengine.config.models import CONSTRAINT_ID_PATTERN, NAME_PATTERN, CheckModel, DatasetModel, MinScoreModel
+from dqengine.results import Dimension
 
 __all__ = ["suite_json_schema"]
 
@@ -19,11 +20,16 @@ _REF = "#/$defs/{model}"
 _ID = {"type": "string", "pattern": CONSTRAINT_ID_PATTERN, "minLength": 1, "maxLength": 128,
        "description": "Names the constraint for good (recorded as constraint_id); unique in the suite. "
                       "Default: a hash of the check name, constraint type and parameters."}
+_DIMENSION = {"enum": [d.value for d in Dimension], "type": "string",
+              "description": "The quality dimension the constraint is scored in; overrides the check's "
+                             "dimension and the type's default."}
+_WEIGHT = {"type": "number", "exclusiveMinimum": 0,
+           "description": "The constraint's share of its dimension's score (default 1)."}
 
 
 def suite_json_schema(registry: ConstraintRegistry | None = None) -> dict[str, Any]:
     registry = registry or default_registry()
-    defs_in = [(DatasetModel, "validation")] + [(d.params_model, "validation") for d in registry]
+    defs_in = [(DatasetModel, "validation"), (MinScoreModel, "validation")] + [(d.params_model, "validation") for d in registry]
     keymap, top = models_json_schema(defs_in, ref_template=_REF)
     defs = top.get("$defs", {})
 
@@ -41,14 +47,15 @@ def suite_json_schema(registry: ConstraintRegistry | None = None) -> dict[str, A
         alternatives.append({
             "type": "object",
             "description": definition.summary,
-            "properties": {definition.name: params, "id": _ID},
+            "properties": {definition.name: params, "id": _ID, "dimension": _DIMENSION, "weight": _WEIGHT},
             "required": [definition.name],
             "additionalProperties": False,
         })
     check = CheckModel.model_json_schema(ref_template=_REF)
     check["properties"]["constraints"] = {
         "type": "array", "minItems": 1, "items": {"oneOf": alternatives},
-        "description": "Each item maps one constraint name to its parameters, with an optional id.",
+        "description": "Each item maps one constraint name to its parameters, with an optional id, "
+                       "dimension and weight.",
     }
     defs["CheckModel"] = check
     return {
@@ -62,6 +69,7 @@ def suite_json_schema(registry: ConstraintRegistry | None = None) -> dict[str, A
             "suite": {"type": "string", "pattern": NAME_PATTERN, "maxLength": 128},
             "description": {"type": "string"},
             "dataset": ref(DatasetModel),
+            "min_score": ref(MinScoreModel),
             "checks": {"type": "array", "minItems": 1, "items": {"$ref": _REF.format(model="CheckModel")}},
         },
         "$defs": defs,

@@ -17,8 +17,8 @@ from dqengine.cli import main
 REPO = Path(__file__).resolve().parent.parent
 NAMES = ", ".join(default_registry().names())
 THRESHOLDS = "must_be, must_be_at_least, must_be_at_most, must_be_greater_than, must_be_less_than, must_be_between"
-CHECK_KEYS = "name, severity, description, constraints"
-TOP_KEYS = "suite, description, dataset, checks, quarantine, clean"
+CHECK_KEYS = "name, severity, dimension, description, constraints"
+TOP_KEYS = "suite, description, dataset, min_score, checks, quarantine, clean"
 DATASET_KEYS = "table, path, version, where"
 MISSING_SUITE = "missing required key 'suite' at the top level; add 'suite: <name>'"
 MISSING_DATASET = ("missing required key 'dataset' at the top level; add 'dataset:' with "

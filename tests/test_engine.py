@@ -323,7 +323,7 @@ def test_gate_is_not_fooled_by_a_pass_recorded_for_something_else(spark, setup, 
     _forge(spark, metrics, ms.RUNS, [("forged", forged_suite, fingerprint, path, forged_version, "", now, now,
                                       "PASSED", 3, 4, 0, "0", "3.5", "x", "")])
     rows = [("forged", forged_suite, path, forged_version, r.check, r.constraint_index, r.constraint, r.label,
-             ",".join(r.columns), r.severity, r.dimension, "PASSED", r.metric_name, 1.0, r.threshold, "", now)
+             ",".join(r.columns), r.severity.value, r.dimension.value, "PASSED", r.metric_name, 1.0, r.threshold, "", now)
             for r in genuine.constraints]
     _forge(spark, metrics, ms.CHECK_RESULTS, rows)
     decision = decide(spark, suite, metrics=metrics, version=1)

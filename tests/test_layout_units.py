@@ -22,8 +22,11 @@ def test_layout_1_is_the_columns_a_layout_1_table_really_has():
     frozen = [c.split()[0].strip("`") for c in LAYOUT1["schema"].split(", ")]
     assert ms.layout_of(frozen) == 1
     assert [c.name for c in ms.STORED][:len(frozen)] == frozen
-    assert [c.name for c in ms.missing_columns(frozen)] == list(ms.LAYOUTS[1].added)
-    assert ms.layout_of([c.name for c in ms.STORED]) == ms.CURRENT_LAYOUT == 2
+    assert [c.name for c in ms.missing_columns(frozen)] == list(ms.LAYOUTS[1].added + ms.LAYOUTS[2].added)
+    layout2 = frozen + list(ms.LAYOUTS[1].added)
+    assert ms.layout_of(layout2) == 2
+    assert [c.name for c in ms.missing_columns(layout2)] == ["score", "weight", "constraints", "left_out"]
+    assert ms.layout_of([c.name for c in ms.STORED]) == ms.CURRENT_LAYOUT == 3
     assert ms.missing_columns([c.name for c in ms.STORED]) == ()
     assert ms.layout_of(frozen[:-1]) is None and ms.layout_of(list(reversed(frozen))) is None
 

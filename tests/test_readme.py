@@ -39,7 +39,7 @@ def test_readme_sql_queries_run_on_real_metrics(spark, tmp_path, delta_table, wr
     metrics = str(tmp_path / "m")
     run = run_suite(spark, suite, metrics=metrics, run_id="readme-run")
     blocks = _sql_blocks()
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     results = []
     assert register_views(spark, metrics) == {table: table for table in ms.TABLES}
     try:
@@ -49,10 +49,13 @@ def test_readme_sql_queries_run_on_real_metrics(spark, tmp_path, delta_table, wr
     finally:
         for table in ms.TABLES:
             spark.catalog.dropTempView(table)
-    latest, history, failed = results
+    latest, history, failed, scores = results
     assert [(r.dataset, r.status) for r in latest] == [(path, "FAILED")]
     assert [r.value for r in history] == [0.5]
     assert [(r["check"], r.label, r.status) for r in failed] == [("keys", "completeness(temperature)", "FAILED")]
+    # completeness: its row fraction 1/2; uniqueness: is_unique passed, 1; overall: their mean
+    assert [(r.dimension, r.score, r.constraints, r.left_out) for r in scores] == [
+        ("completeness", 0.5, 1, 0), ("overall", 0.75, 2, 0), ("uniqueness", 1.0, 1, 0)]
 
 
 def test_readme_spark_submit_line_matches_the_platform_table():

@@ -1,7 +1,7 @@
 """The store evolves (issue #10): a layout-1 dq_records, written by the layout-1 code itself
 (tests/data/layout1, see tests/data/make_layout1.py), is read as it is by both gates and migrated
 in place by the next run; metric keys and constraint ids are persisted; Deequ's states are stored
-and load back into Deequ.
+and load back into Deequ. The same for a layout-2 one (tests/data/layout2, issue #11: scores).
 """
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ from dqengine.spark.store import MetricsLocation, MetricsStore
 FIXTURE = Path(__file__).resolve().parent / "data" / "layout1"
 LAYOUT1 = json.loads((FIXTURE / "layout1.json").read_text(encoding="utf-8"))
 LAYOUT1_COLUMNS = [c.split()[0].strip("`") for c in LAYOUT1["schema"].split(", ")]
+FIXTURE2 = Path(__file__).resolve().parent / "data" / "layout2"
+LAYOUT2 = json.loads((FIXTURE2 / "layout2.json").read_text(encoding="utf-8"))
+LAYOUT2_COLUMNS = [c.split()[0].strip("`") for c in LAYOUT2["schema"].split(", ")]
 
 
 @pytest.fixture
@@ -89,7 +92,7 @@ def test_a_run_migrates_a_layout_1_table_and_both_gates_read_either_layout(spark
     assert run.status.value == "FAILED"
     table = f"delta.`{records}`"
     assert spark.read.format("delta").load(records).columns == [c.name for c in ms.STORED]
-    assert store._properties()[ms.LAYOUT_PROPERTY] == "2"
+    assert store._properties()[ms.LAYOUT_PROPERTY] == "3"
     assert _operations(spark, table)[-3:] == ["ADD COLUMNS", "SET TBLPROPERTIES", "WRITE"]
 
     # Old rows keep NULL keys; the new run's rows have them, and the verdicts' keys are metrics'.
@@ -102,7 +105,7 @@ def test_a_run_migrates_a_layout_1_table_and_both_gates_read_either_layout(spark
     assert all(r["metric_key"] and r["provider"] in PROVIDERS for r in metrics_rows)
     assert {r["metric_key"] for r in checks} <= {r["metric_key"] for r in metrics_rows}
     assert {r["record"] for r in spark.read.format("delta").load(records).where("run_id = 'v0-layout2'")
-            .select("record").collect()} == {"run", "check", "metric", "state", "sketch"}
+            .select("record").collect()} == {"run", "check", "metric", "score", "state", "sketch"}
 
     # Migrated: the gates still decide on old and new runs alike.
     certified = _decisions(spark, suite, metrics, 1)
@@ -115,6 +118,59 @@ def test_a_run_migrates_a_layout_1_table_and_both_gates_read_either_layout(spark
     run_suite(spark, suite, version=1, metrics=metrics, run_id="v1-layout2")
     assert _operations(spark, table) == before + ["WRITE"]
     assert _decisions(spark, suite, metrics, 1).run_id == "v1-layout2"
+
+
+@pytest.fixture
+def layout2(spark, tmp_path, monkeypatch):
+    """As ``layout1``, for the layout-2 fixture (written by the layout-2 code, see make_layout2.py)."""
+    root = tmp_path / "layout2"
+    shutil.copytree(FIXTURE2, root)
+    monkeypatch.chdir(root)
+    records = str(root / "metrics" / ms.RECORDS)
+    spark.sql(f"UPDATE delta.`{records}` SET dataset = '{root / 'dataset'}' WHERE dataset = '{LAYOUT2['dataset']}'")
+    suite = load_suite(root / "suite.yml")
+    assert suite.fingerprint == LAYOUT2["suite_fingerprint"]
+    return suite, str(root / "metrics"), records
+
+
+def test_a_run_migrates_a_layout_2_table_to_scores_and_both_gates_read_either_layout(spark, layout2):
+    suite, metrics, records = layout2
+    assert spark.read.format("delta").load(records).columns == LAYOUT2_COLUMNS
+    assert ms.layout_of(LAYOUT2_COLUMNS) == 2
+
+    # Unmigrated: both gates decide from the layout-2 rows (no scores there), and neither writes.
+    log = _log(records)
+    assert _decisions(spark, suite, metrics, 1).run_id == "v1-passed"
+    assert not _decisions(spark, suite, metrics, 0).certified
+    store = MetricsStore(spark, MetricsLocation.parse(metrics))
+    assert store.scores("v1-passed", suite.name, str(Path(records).parent.parent / "dataset")) == []
+    assert _log(records) == log
+
+    # A run adds the score columns, then the layout property; the run's scores land with it.
+    run = run_suite(spark, suite, version=1, metrics=metrics, run_id="v1-layout3")
+    table = f"delta.`{records}`"
+    assert spark.read.format("delta").load(records).columns == [c.name for c in ms.STORED]
+    assert store._properties()[ms.LAYOUT_PROPERTY] == "3"
+    assert _operations(spark, table)[-3:] == ["ADD COLUMNS", "SET TBLPROPERTIES", "WRITE"]
+    old = _rows(spark, records, "check", "v1-passed")
+    assert len(old) == 4 and {(r["score"], r["weight"]) for r in old} == {(None, None)}
+    assert all(r["constraint_id"] for r in old)  # what layout 2 recorded is kept
+    new = {r["label"]: (r["dimension"], r["score"], r["weight"]) for r in _rows(spark, records, "check", "v1-layout3")}
+    assert new["pressure >= 0"] == ("validity", 1.0, 1.0)
+    scores = {r["dimension"]: (r["score"], r["constraints"], r["left_out"])
+              for r in _rows(spark, records, "score", "v1-layout3")}
+    assert scores == {s.dimension: (s.score, s.constraints, s.left_out) for s in run.scores}
+    # completeness: row_count 1 and completeness(temperature) 2/3 (a row fraction); the others 1
+    assert scores["completeness"] == (pytest.approx((1 + 2 / 3) / 2), 2, 0)
+    assert scores["overall"] == (pytest.approx(((1 + 2 / 3) / 2 + 1 + 1) / 3), 4, 0)
+
+    # Migrated: the gates decide on old and new runs alike; the view shows the new run's scores.
+    assert _decisions(spark, suite, metrics, 1).run_id == "v1-layout3"
+    assert not _decisions(spark, suite, metrics, 0).certified
+    views = store.register_views()
+    assert spark.sql(f"SELECT count(*) FROM {views[ms.SCORES]} WHERE run_id = 'v1-passed'").head()[0] == 0
+    assert spark.sql(f"SELECT score FROM {views[ms.SCORES]} WHERE run_id = 'v1-layout3' "
+                     "AND dimension = 'uniqueness'").head()[0] == 1.0
 
 
 def test_two_runs_migrating_at_once_migrate_once(spark, layout1):
@@ -141,9 +197,9 @@ def test_two_runs_migrating_at_once_migrate_once(spark, layout1):
 
 def test_a_table_of_a_newer_layout_is_refused_with_one_line(spark, layout1):
     suite, metrics, records = layout1
-    spark.sql(f"ALTER TABLE delta.`{records}` SET TBLPROPERTIES ('{ms.LAYOUT_PROPERTY}' = '3')")
+    spark.sql(f"ALTER TABLE delta.`{records}` SET TBLPROPERTIES ('{ms.LAYOUT_PROPERTY}' = '4')")
     log = _log(records)
-    expected = (f"delta.`{records}` has metrics layout 3, newer than this dqengine")
+    expected = (f"delta.`{records}` has metrics layout 4, newer than this dqengine")
     for attempt in (lambda: run_suite(spark, suite, metrics=metrics),
                     lambda: spark_gate.decide(spark, suite, metrics=metrics),
                     lambda: fastgate.decide(suite, version=None, location=MetricsLocation.parse(metrics))):
@@ -151,7 +207,7 @@ def test_a_table_of_a_newer_layout_is_refused_with_one_line(spark, layout1):
             attempt()
         message = str(info.value)
         assert message.startswith(expected) and "\n" not in message
-        assert message.endswith("(layout 2); upgrade dqengine (pip install -U dqengine) wherever this "
+        assert message.endswith("(layout 3); upgrade dqengine (pip install -U dqengine) wherever this "
                                 "location is used")
     assert _log(records) == log
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Protocol
 
 from dqengine.config.models import THRESHOLD_KEYS, StrictModel, Threshold, ThresholdFields
-from dqengine.results import ConstraintStatus, MetricRecord, Outcome
+from dqengine.results import ConstraintStatus, Dimension, MetricRecord, Outcome
 
 __all__ = [
     "Domain",
@@ -311,7 +311,12 @@ class ConstraintDef:
 
     name: ClassVar[str]
     params_model: ClassVar[type[StrictModel]]
-    dimension: ClassVar[str]
+    #: The quality dimension of this type (``dimension:`` on a check or constraint overrides it);
+    #: documented per type in docs/constraints.md. The registry refuses a type without a valid one.
+    dimension: ClassVar[Dimension]
+    #: The verdict's metric is the fraction of rows that hold (Deequ's ``Compliance``-type
+    #: metrics: row predicates, completeness): a constraint's score is that fraction, not 1/0.
+    row_fraction: ClassVar[bool] = False
     summary: ClassVar[str]
     example: ClassVar[str]
     #: What a bare scalar (``is_complete: id``) or list (``is_primary_key: [a, b]``) stands for.

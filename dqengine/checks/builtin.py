@@ -42,7 +42,7 @@ from dqengine.config.models import (
     ThresholdFields,
     valid_regex,
 )
-from dqengine.results import ConstraintStatus, Outcome
+from dqengine.results import ConstraintStatus, Dimension, Outcome
 
 __all__ = ["BUILTIN_CONSTRAINTS"]
 
@@ -256,6 +256,8 @@ class LengthBound(MetricConstraint):
 class RowPredicate(ConstraintDef):
     """Fraction of rows satisfying a SQL predicate, built here from quoted identifiers and literals."""
 
+    row_fraction = True
+
     def predicate(self, params: Any) -> str:
         raise NotImplementedError
 
@@ -282,7 +284,7 @@ class RowPredicate(ConstraintDef):
         return outcome
 
 
-def _metric(name: str, analyzer: str, params: type[StrictModel], dimension: str, summary: str,
+def _metric(name: str, analyzer: str, params: type[StrictModel], dimension: Dimension, summary: str,
             example: str, base: type[ConstraintDef] = MetricConstraint, **extra: Any) -> ConstraintDef:
     cls = type(
         f"C_{name}",
@@ -333,7 +335,7 @@ class Extremum(MetricConstraint):
     """
 
     params_model = ColumnThreshold
-    dimension = "validity"
+    dimension = Dimension.VALIDITY
     column_types = NUMERIC | _TIMES
 
     def _epoch(self, column: str, schema: Mapping[str, str] | None) -> str | None:
@@ -378,7 +380,7 @@ class Max(Extremum):
 class ColumnsExist(ConstraintDef):
     name = "columns_exist"
     params_model = ColumnsParams
-    dimension = "consistency"
+    dimension = Dimension.CONSISTENCY
     summary = ("The listed columns exist in the dataset. Evaluated from the table schema, which is "
                "read before Deequ runs (Deequ has no analyzer for it).")
     example = "columns_exist: [reading_id, sensor_id, ts]"
@@ -406,7 +408,7 @@ class ColumnsExist(ConstraintDef):
 class IsPrimaryKey(ConstraintDef):
     name = "is_primary_key"
     params_model = ColumnsParams
-    dimension = "uniqueness"
+    dimension = Dimension.UNIQUENESS
     summary = ("The combination of columns is complete (no nulls) and unique in every row: Deequ "
                "Uniqueness over the columns must be 1 and Completeness of each column 1.")
     example = "is_primary_key: [reading_id]"
@@ -435,7 +437,7 @@ class IsPrimaryKey(ConstraintDef):
 class Between(RowPredicate):
     name = "between"
     params_model = BetweenParams
-    dimension = "validity"
+    dimension = Dimension.VALIDITY
     column_types = NUMERIC  # not coerced: '10' <= '9' as strings, and a date is no number
     summary = "Values lie within [min, max] (inclusive; either bound may be left out)."
     example = "between: {column: temperature, min: -50, max: 1600}"
@@ -458,7 +460,7 @@ class Between(RowPredicate):
 class NonNegative(RowPredicate):
     name = "non_negative"
     params_model = ColumnRowParams
-    dimension = "validity"
+    dimension = Dimension.VALIDITY
     summary = "Values are >= 0."
     example = "non_negative: pressure"
     shorthand = "column"
@@ -483,7 +485,7 @@ class Positive(NonNegative):
 class NoNan(RowPredicate):
     name = "no_nan"
     params_model = ColumnRowParams
-    dimension = "validity"
+    dimension = Dimension.VALIDITY
     summary = ("No value is NaN (a NULL is not NaN: completeness constraints judge NULLs). NaN is a "
                "value to Spark, so completeness does not see it, and mean, sum, stddev and quantile "
                "are NOT_EVALUATED on a column that holds one.")
@@ -506,7 +508,7 @@ class Quantile(MetricConstraint):
     name = "quantile"
     analyzer = "ApproxQuantile"
     params_model = QuantileParams
-    dimension = "distribution"
+    dimension = Dimension.DISTRIBUTION
     summary = ("Approximate quantile (Greenwald-Khanna, `relative_error` default 0.01). NOT_EVALUATED "
                "when the column holds NaN, which Spark ranks above every number.")
     example = "quantile: {column: temperature, quantile: 0.5, must_be_between: [1450, 1550]}"
@@ -550,7 +552,7 @@ class Quantile(MetricConstraint):
 class AllowedValues(RowPredicate):
     name = "allowed_values"
     params_model = AllowedValuesParams
-    dimension = "validity"
+    dimension = Dimension.VALIDITY
     summary = "Values are one of a fixed list (strings, numbers or booleans)."
     example = "allowed_values: {column: status, values: [OK, WARN, FAIL]}"
 
@@ -591,7 +593,7 @@ class AllowedValues(RowPredicate):
 class Pattern(RowPredicate):
     name = "pattern"
     params_model = PatternParams
-    dimension = "validity"
+    dimension = Dimension.VALIDITY
     summary = ("Values of a string column match a regular expression (Java syntax, as Spark's RLIKE; "
                "anchored only if you write ^ and $). Deequ Compliance counts the fraction of rows "
                "that match; nulls count as matching.")
@@ -610,7 +612,7 @@ class Pattern(RowPredicate):
 class DataType(RowPredicate):
     name = "data_type"
     params_model = DataTypeParams
-    dimension = "validity"
+    dimension = Dimension.VALIDITY
     summary = ("Non-null values look like the given type (integral, fractional, numeric, boolean, "
                "string): Deequ's DataType histogram; useful for string columns fed by CSV or OPC "
                "tags. The fraction is over non-null values.")
@@ -666,7 +668,7 @@ class DataType(RowPredicate):
 class Satisfies(RowPredicate):
     name = "satisfies"
     params_model = SatisfiesParams
-    dimension = "consistency"
+    dimension = Dimension.CONSISTENCY
     summary = ("A Spark SQL boolean expression holds per row (cross-column rules). The expression "
                "is parsed by Spark and refused if it contains a subquery or an aggregate, window or "
                "generator function; it is never evaluated by Python. Rows where it is NULL count as "
@@ -686,7 +688,8 @@ class Satisfies(RowPredicate):
 class ReferentialIntegrity(ConstraintDef):
     name = "referential_integrity"
     params_model = ReferentialIntegrityParams
-    dimension = "consistency"
+    dimension = Dimension.CONSISTENCY
+    row_fraction = True
     summary = ("The fraction of rows with a key (every key column non-null) whose key is found in the "
                "reference table must reach `min_fraction` (default 1.0: no orphans). NULL keys are "
                "not looked up. The reference's Delta version is pinned when the run starts and "
@@ -732,44 +735,45 @@ class ReferentialIntegrity(ConstraintDef):
 
 
 BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
-    _metric("row_count", "Size", TableThreshold, "completeness",
+    _metric("row_count", "Size", TableThreshold, Dimension.COMPLETENESS,
             "Number of rows (after the dataset's `where`).",
             "row_count: {must_be_greater_than: 0}", domain=_COUNT),
-    _metric("column_count", "ColumnCount", TableThreshold, "consistency",
+    _metric("column_count", "ColumnCount", TableThreshold, Dimension.CONSISTENCY,
             "Number of columns in the dataset.",
             "column_count: {must_be: 8}", domain=_COUNT),
     ColumnsExist(),
-    _metric("is_complete", "Completeness", ColumnParams, "completeness",
+    _metric("is_complete", "Completeness", ColumnParams, Dimension.COMPLETENESS,
             "No value in the column is null (completeness must be 1).",
-            "is_complete: sensor_id", base=IsComplete, shorthand="column"),
-    _metric("completeness", "Completeness", ColumnThreshold, "completeness",
+            "is_complete: sensor_id", base=IsComplete, shorthand="column", row_fraction=True),
+    _metric("completeness", "Completeness", ColumnThreshold, Dimension.COMPLETENESS,
             "Fraction of non-null values.",
-            "completeness: {column: temperature, must_be_at_least: 0.98}", domain=_FRACTION),
-    _metric("is_unique", "Uniqueness", ColumnParams, "uniqueness",
+            "completeness: {column: temperature, must_be_at_least: 0.98}", domain=_FRACTION,
+            row_fraction=True),
+    _metric("is_unique", "Uniqueness", ColumnParams, Dimension.UNIQUENESS,
             "Every value occurs exactly once (uniqueness must be 1; nulls are ignored by Deequ).",
             "is_unique: reading_id", base=FixedMetricConstraint, shorthand="column"),
     IsPrimaryKey(),
-    _metric("uniqueness", "Uniqueness", ColumnOrColumnsThreshold, "uniqueness",
+    _metric("uniqueness", "Uniqueness", ColumnOrColumnsThreshold, Dimension.UNIQUENESS,
             "Fraction of rows whose value (or combination of values) occurs exactly once.",
             "uniqueness: {columns: [sensor_id, ts], must_be_at_least: 0.999}", domain=_FRACTION),
-    _metric("distinctness", "Distinctness", ColumnOrColumnsThreshold, "uniqueness",
+    _metric("distinctness", "Distinctness", ColumnOrColumnsThreshold, Dimension.UNIQUENESS,
             "Number of distinct values divided by the number of rows.",
             "distinctness: {column: heat_id, must_be_less_than: 0.5}", domain=_FRACTION),
-    _metric("distinct_count", "CountDistinct", ColumnOrColumnsThreshold, "uniqueness",
+    _metric("distinct_count", "CountDistinct", ColumnOrColumnsThreshold, Dimension.UNIQUENESS,
             "Exact number of distinct values.",
             "distinct_count: {column: sensor_id, must_be_between: [1, 500]}", domain=_COUNT),
-    _metric("approx_distinct_count", "ApproxCountDistinct", ColumnThreshold, "uniqueness",
+    _metric("approx_distinct_count", "ApproxCountDistinct", ColumnThreshold, Dimension.UNIQUENESS,
             "HyperLogLog estimate of the number of distinct values (cheap on large tables).",
             "approx_distinct_count: {column: heat_id, must_be_at_least: 10}", domain=_COUNT),
     Min(),
     Max(),
-    _metric("mean", "Mean", ColumnThreshold, "distribution",
+    _metric("mean", "Mean", ColumnThreshold, Dimension.DISTRIBUTION,
             "Mean of a numeric column.",
             "mean: {column: temperature, must_be_between: [1400, 1600]}", column_types=NUMERIC),
-    _metric("sum", "Sum", ColumnThreshold, "distribution",
+    _metric("sum", "Sum", ColumnThreshold, Dimension.DISTRIBUTION,
             "Sum of a numeric column.",
             "sum: {column: energy_kwh, must_be_at_most: 1000000}", column_types=NUMERIC),
-    _metric("stddev", "StandardDeviation", ColumnThreshold, "distribution",
+    _metric("stddev", "StandardDeviation", ColumnThreshold, Dimension.DISTRIBUTION,
             "Population standard deviation of a numeric column; 0 on a frozen sensor.",
             "stddev: {column: temperature, must_be_greater_than: 0}", domain=_NON_NEGATIVE,
             column_types=NUMERIC),
@@ -780,21 +784,21 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     _NO_NAN,
     AllowedValues(),
     Pattern(),
-    _metric("min_length", "MinLength", ColumnThreshold, "validity",
+    _metric("min_length", "MinLength", ColumnThreshold, Dimension.VALIDITY,
             "Shortest string length in the column.",
             "min_length: {column: sensor_id, must_be_at_least: 5}", domain=_LENGTH, column_types=_STRING,
             base=LengthBound, bound="lower"),
-    _metric("max_length", "MaxLength", ColumnThreshold, "validity",
+    _metric("max_length", "MaxLength", ColumnThreshold, Dimension.VALIDITY,
             "Longest string length in the column.",
             "max_length: {column: sensor_id, must_be_at_most: 16}", domain=_LENGTH, column_types=_STRING,
             base=LengthBound, bound="upper"),
     DataType(),
     Satisfies(),
-    _metric("correlation", "Correlation", CorrelationParams, "distribution",
+    _metric("correlation", "Correlation", CorrelationParams, Dimension.DISTRIBUTION,
             "Pearson correlation of two numeric columns.",
             "correlation: {columns: [temperature, pressure], must_be_less_than: 0.95}",
             domain=Domain("a number from -1 to 1", -1.0, 1.0), column_types=NUMERIC),
-    _metric("entropy", "Entropy", ColumnThreshold, "distribution",
+    _metric("entropy", "Entropy", ColumnThreshold, Dimension.DISTRIBUTION,
             "Entropy of the value distribution; 0 when every row has the same value.",
             "entropy: {column: status, must_be_greater_than: 0}", domain=_NON_NEGATIVE),
     ReferentialIntegrity(),

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator
 
 from dqengine.checks.base import ConstraintDef
+from dqengine.results import Dimension
 
 __all__ = ["ConstraintRegistry", "DuplicateConstraintError", "default_registry"]
 
@@ -27,6 +28,11 @@ class ConstraintRegistry:
     def register(self, definition: ConstraintDef) -> None:
         if definition.name in self._defs:
             raise DuplicateConstraintError(f"constraint type {definition.name!r} is already registered")
+        dimension = getattr(definition, "dimension", None)
+        if dimension not in set(Dimension):  # a str-valued enum: "validity" is Dimension.VALIDITY
+            raise ValueError(f"constraint type {definition.name!r} has no valid default dimension "
+                             f"({dimension!r}); set its class attribute dimension to one of "
+                             f"{', '.join(d.value for d in Dimension)}")
         self._defs[definition.name] = definition
 
     def get(self, name: str) -> ConstraintDef | None:

@@ -25,11 +25,12 @@ from pydantic import BaseModel, ValidationError
 from dqengine import identity
 from dqengine.checks.base import ConstraintDef
 from dqengine.checks.registry import ConstraintRegistry, default_registry
-from dqengine.config.models import ConstraintIdModel, DatasetModel, OutputModel, StrictModel, SuiteModel
+from dqengine.config.models import ConstraintOptionsModel, DatasetModel, OutputModel, StrictModel, SuiteModel
 from dqengine.config.yaml_source import Path, SourceMap, one_line, parse_yaml, shown
 from dqengine.errors import ConfigError, ConfigIssue
+from dqengine.results import Dimension, Severity
 
-__all__ = ["ConstraintSpec", "Suite", "load_suite", "parse_suite", "FINGERPRINT_VERSION"]
+__all__ = ["ConstraintSpec", "Suite", "load_suite", "parse_suite", "FINGERPRINT_VERSION", "OPTION_KEYS"]
 
 #: Bumped when the meaning of a fingerprinted field changes, so old certifications lapse.
 FINGERPRINT_VERSION = "dqengine-suite-v1"
@@ -40,7 +41,7 @@ class ConstraintSpec:
     """One configured constraint, resolved: where it was written and what it means."""
 
     check: str
-    severity: str
+    severity: Severity
     index: int
     name: str
     params: StrictModel
@@ -50,6 +51,14 @@ class ConstraintSpec:
     col: int = 0
     #: the item's ``id:``, else a hash of (check, type, parameters) (``dqengine.identity``)
     constraint_id: str = ""
+    #: the item's ``dimension:``, else the check's, else (None given) the type's default
+    dimension: Dimension | None = None
+    #: the item's ``weight:`` (default 1): its share of its dimension's score
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        dimension = self.definition.dimension if self.dimension is None else self.dimension
+        object.__setattr__(self, "dimension", Dimension(dimension))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -81,6 +90,8 @@ class Suite:
     #: where rows violating a row-level constraint go (and the others), if anywhere
     quarantine: OutputModel | None = None
     clean: OutputModel | None = None
+    #: ``min_score``: dimension (or ``overall``) -> the least score that does not fail the run
+    min_score: dict[str, float] = field(default_factory=dict)
 
     def issue(self, key: str, message: str) -> ConfigIssue:
         line, col = self.locations.get(key) or self.locations.get("dataset") or (1, 1)
@@ -236,6 +247,8 @@ _BOUNDS = {
                     "e.g. 0.99",
     "quantile": "quantile is a number from 0 to 1, e.g. 0.5 for the median",
     "relative_error": "relative_error is a number above 0 and at most 1, e.g. 0.01",
+    "weight": "weight is the constraint's share of its dimension's score: a number above 0, e.g. 2 "
+              "(default 1)",
     "version": "a Delta version is a whole number, 0 or more",
 }
 _OPS = {"greater_than": ("gt", "above"), "greater_than_equal": ("ge", "at least"),
@@ -446,22 +459,32 @@ def _resolve_constraint(item: Any, path: Path, check: dict, registry: Constraint
         issues.append(smap.issue(path + (name, key), f"{_dotted(path + (name, key))}: {message}"))
         return None
     line, col = smap.locate(path + (name,), key=True)
+    severity = check.get("severity", Severity.ERROR.value)
+    dimension = check.get("dimension")
     return ConstraintSpec(
-        check=check.get("name", ""), severity=check.get("severity", "error"), index=path[-1],
-        name=name, params=params, definition=definition, file=smap.file, line=line, col=col,
+        check=check.get("name", ""), severity=Severity(severity) if severity in _SEVERITIES else Severity.ERROR,
+        index=path[-1], name=name, params=params, definition=definition, file=smap.file, line=line, col=col,
+        dimension=Dimension(dimension) if dimension in _DIMENSIONS else None,
     )
 
 
+_SEVERITIES = frozenset(s.value for s in Severity)
+_DIMENSIONS = frozenset(d.value for d in Dimension)
+
 #: The key beside a constraint's name in a constraint item that names the constraint for good.
 ID_KEY = "id"
+#: Every key that may stand beside a constraint's name in its item (``ConstraintOptionsModel``).
+OPTION_KEYS = tuple(ConstraintOptionsModel.model_fields)
+_A = {"id": "an id", "dimension": "a dimension", "weight": "a weight"}
 
 
-def _given_id(raw: Any, path: Path, smap: SourceMap, issues: list[ConfigIssue]) -> str | None:
-    """The item's ``id:``, validated (``ConstraintIdModel``), or None with the problem reported."""
+def _given_options(raw: dict[str, Any], path: Path, smap: SourceMap,
+                   issues: list[ConfigIssue]) -> ConstraintOptionsModel | None:
+    """The item's ``id:``, ``dimension:`` and ``weight:``, validated, or None with the problems reported."""
     try:
-        return ConstraintIdModel.model_validate({ID_KEY: raw}).id
+        return ConstraintOptionsModel.model_validate(raw)
     except ValidationError as exc:
-        issues.extend(_issues_from_validation(exc, ConstraintIdModel, {ID_KEY: raw}, path, smap))
+        issues.extend(_issues_from_validation(exc, ConstraintOptionsModel, raw, path, smap))
         return None
 
 
@@ -490,13 +513,27 @@ def _fingerprint(model: SuiteModel, constraints: tuple[ConstraintSpec, ...]) -> 
         "suite": model.suite,
         "dataset": {"table": model.dataset.table, "path": model.dataset.path, "where": model.dataset.where},
         "constraints": [
-            {"check": c.check, "severity": c.severity, "index": c.index, "name": c.name,
-             "params": c.params.model_dump(mode="json")}
+            {"check": c.check, "severity": c.severity.value, "index": c.index, "name": c.name,
+             "params": c.params.model_dump(mode="json"), **_score_settings(c)}
             for c in constraints
         ],
     }
+    if model.min_score is not None and model.min_score.minimums():
+        canonical["min_score"] = model.min_score.minimums()
     blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _score_settings(c: ConstraintSpec) -> dict[str, Any]:
+    """A constraint's dimension and weight, when they are not the defaults: a suite written before
+    scores keeps its fingerprint (and its certifications); changing either changes what the gate
+    certifies, since ``min_score`` is judged on them."""
+    out: dict[str, Any] = {}
+    if c.dimension != Dimension(c.definition.dimension):
+        out["dimension"] = c.dimension.value
+    if c.weight != 1.0:
+        out["weight"] = c.weight
+    return out
 
 
 def _error(issues: list[ConfigIssue]) -> ConfigError:
@@ -543,8 +580,11 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
         for j, item in enumerate(items if isinstance(items, list) else []):
             path = ("checks", i, "constraints", j)
             given = None
-            if isinstance(item, dict) and ID_KEY in item and not _is_broken(smap, path):
-                given = _given_id(item[ID_KEY], path, smap, issues)
+            options = ConstraintOptionsModel()
+            if isinstance(item, dict) and any(k in item for k in OPTION_KEYS) and not _is_broken(smap, path):
+                options = _given_options({k: v for k, v in item.items() if k in OPTION_KEYS}, path, smap,
+                                         issues) or options
+                given = options.id
                 if given is not None:
                     at = smap.locate(path + (ID_KEY,))
                     if given in seen_ids:
@@ -554,15 +594,30 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
                                                                   "ids must be unique in the suite"))
                     else:
                         seen_ids[given] = at
-                item = {k: v for k, v in item.items() if k != ID_KEY}
+                keys = [k for k in OPTION_KEYS if k in item]
+                item = {k: v for k, v in item.items() if k not in OPTION_KEYS}
                 if not item:
-                    issues.append(smap.issue(path, f"{_dotted(path)}: the item has an id but no constraint; "
-                                                   "write the constraint in the same item, as in "
+                    issues.append(smap.issue(path, f"{_dotted(path)}: the item has {' and '.join(_A[k] for k in keys)} but no "
+                                                   "constraint; write the constraint in the same item, as in "
                                                    "'- {is_complete: sensor_id, id: sensor_present}'"))
                     continue
             spec = _resolve_constraint(item, path, check, registry, smap, issues)
             if spec is not None:
-                constraints.append(dataclasses.replace(spec, constraint_id=given or ""))
+                spec = dataclasses.replace(spec, constraint_id=given or "",
+                                           weight=options.weight if options.weight is not None else 1.0)
+                if options.dimension is not None:
+                    spec = dataclasses.replace(spec, dimension=Dimension(options.dimension))
+                constraints.append(spec)
+    min_score = model.min_score.minimums() if model is not None and model.min_score is not None else {}
+    if min_score and constraints and not issues:
+        present = {c.dimension.value for c in constraints}
+        for key in min_score:
+            if key != "overall" and key not in present:
+                shown_present = ", ".join(d.value for d in Dimension if d.value in present)
+                issues.append(smap.issue(("min_score", key), f"min_score.{key}: no constraint of the suite is "
+                                                             f"in dimension {key} (they are in: {shown_present}); "
+                                                             f"remove it, or set 'dimension: {key}' on a check or "
+                                                             "constraint", key=True))
     if model is not None:
         issues.extend(_output_issues(model, smap))
     if issues or model is None:
@@ -577,7 +632,8 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
             locations[output] = smap.locate((output,))
     return Suite(name=model.suite, description=model.description, dataset=model.dataset,
                  constraints=resolved, source=file, fingerprint=_fingerprint(model, resolved),
-                 locations=locations, quarantine=model.quarantine, clean=model.clean)
+                 locations=locations, quarantine=model.quarantine, clean=model.clean,
+                 min_score=min_score)
 
 
 def output_identity(table: str | None, path: str | None) -> str:

@@ -22,13 +22,19 @@ from pydantic import (
     model_validator,
 )
 
+from dqengine.results import Dimension, Severity
+
 __all__ = [
     "StrictModel",
     "Name",
     "NAME_PATTERN",
     "ConstraintId",
     "CONSTRAINT_ID_PATTERN",
-    "ConstraintIdModel",
+    "ConstraintOptionsModel",
+    "SeverityName",
+    "DimensionName",
+    "Weight",
+    "MinScoreModel",
     "ColumnName",
     "SqlText",
     "DatasetModel",
@@ -127,25 +133,61 @@ class OutputModel(StrictModel):
         return _with_problem(cls, data, handler, problem)
 
 
+#: The YAML spellings of ``Severity`` and ``Dimension`` (validated as text, so that an unknown one
+#: is reported with the valid values; the suite holds the enum members).
+SeverityName = Literal[tuple(s.value for s in Severity)]  # type: ignore[valid-type]
+DimensionName = Literal[tuple(d.value for d in Dimension)]  # type: ignore[valid-type]
+#: A constraint's share of its dimension's score.
+Weight = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
 class CheckModel(StrictModel):
     name: Name
-    severity: Literal["error", "warning"] = "error"
+    severity: SeverityName = Severity.ERROR.value
+    #: The dimension of every constraint of the check that does not name its own.
+    dimension: DimensionName | None = None
     description: str | None = None
     #: Raw items, each a one-key mapping {constraint_name: parameters}; resolved by the registry.
     constraints: Annotated[list[Any], Field(min_length=1)]
 
 
-class ConstraintIdModel(StrictModel):
-    """The ``id`` key beside a constraint's name in a constraint item (validated on its own: the
-    rest of the item goes to the constraint type's parameter model)."""
+class ConstraintOptionsModel(StrictModel):
+    """The keys beside a constraint's name in a constraint item: ``id``, ``dimension``, ``weight``
+    (validated on their own: the rest of the item goes to the constraint type's parameter model)."""
 
-    id: ConstraintId
+    id: ConstraintId | None = None
+    #: overrides the check's ``dimension`` and the type's default
+    dimension: DimensionName | None = None
+    weight: Weight | None = None
+
+
+_MIN_SCORE = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class MinScoreModel(StrictModel):
+    """``min_score``: the least score of the run (``overall``) or of a dimension; a score below
+    its minimum fails the run."""
+
+    overall: _MIN_SCORE | None = None
+    completeness: _MIN_SCORE | None = None
+    validity: _MIN_SCORE | None = None
+    consistency: _MIN_SCORE | None = None
+    uniqueness: _MIN_SCORE | None = None
+    timeliness: _MIN_SCORE | None = None
+    accuracy: _MIN_SCORE | None = None
+    distribution: _MIN_SCORE | None = None
+
+    def minimums(self) -> dict[str, float]:
+        """dimension (or ``overall``) -> minimum, for the ones given."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class SuiteModel(StrictModel):
     suite: Name
     description: str | None = None
     dataset: DatasetModel
+    #: ``{overall: 0.95, completeness: 0.99}``: a score below its minimum fails the run
+    min_score: MinScoreModel | None = None
     checks: Annotated[list[CheckModel], Field(min_length=1)]
     #: Rows that violate a row-level constraint go there (``dqengine.spark.quarantine``).
     quarantine: OutputModel | None = None

@@ -87,6 +87,7 @@ def decide(spark: "SparkSession", suite: Suite, *, version: int | None = None,
     return certify(suite, dataset, span, runs,
                    last_checked=lambda: store.latest_checked_version(suite.name, dataset),
                    check_rows=lambda run_id: [r.asDict() for r in store.check_results(run_id, suite.name, dataset)],
+                   score_rows=lambda run_id: [r.asDict() for r in store.scores(run_id, suite.name, dataset)],
                    location=str(location))
 
 

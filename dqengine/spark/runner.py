@@ -23,12 +23,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Mapping
 
 from dqengine._version import __version__
+from dqengine.certify import score_failures
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.checks.suite import ConstraintSpec, Suite
 from dqengine.errors import ConfigError, DatasetError, RecordingError, first_line
 from dqengine.identity import MetricScope, verdict_metric_name
 from dqengine.planner import ROW_COUNT, Plan, plan_suite, row_violations
 from dqengine.platforms import platform_for
+from dqengine.scores import score_results
 from dqengine.results import (ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, StateRecord,
                               run_status)
 from dqengine.spark.dataset import PinnedDataset, dataset_identity, pin_dataset, preflight
@@ -82,10 +84,10 @@ class _Context:
 def _result(spec: ConstraintSpec, outcome: Outcome, metric_key: str | None = None) -> ConstraintResult:
     return ConstraintResult(
         check=spec.check, constraint_index=spec.index, constraint=spec.name, label=spec.label,
-        columns=spec.columns, severity=spec.severity, dimension=spec.definition.dimension,
+        columns=spec.columns, severity=spec.severity, dimension=spec.dimension,
         threshold=spec.threshold_text, status=outcome.status, metric_name=outcome.metric_name,
         metric_value=outcome.metric_value, message=outcome.message, constraint_id=spec.constraint_id,
-        metric_key=metric_key,
+        metric_key=metric_key, weight=spec.weight, row_fraction=spec.definition.row_fraction,
     )
 
 
@@ -176,7 +178,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     if store is not None:
         store.ensure_writable()  # before the scan: a location we cannot write fails in seconds
 
-    status: RunStatus
+    status = RunStatus.PASSED  # judged once every verdict and score is known
     message = ""
     row_count: int | None = None
     scope = MetricScope(pinned.identity, suite.dataset.where)
@@ -193,7 +195,6 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
         results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped, plan, scope)
-        status = run_status(results)
         metric_records = plan.metric_records(outputs, scope)
         if capture is not None:
             state_records = _state_records(plan, scope, outputs, capture, deequ)
@@ -211,11 +212,16 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         results = tuple(_result(spec, Outcome(ConstraintStatus.ERROR, None, None, message))
                         for spec in suite.constraints)
         metric_records = ()
+    scores = score_results(results)
+    below: tuple[str, ...] = ()
     if status is not RunStatus.ERROR:
+        below = score_failures(suite.min_score, scores.as_mapping())
+        status = run_status(results, below)
         failed = [r for r in results if r.status is not ConstraintStatus.PASSED]
         message = (f"{len(results) - len(failed)} of {len(results)} constraints passed"
                    + (f"; blocking: {', '.join(f'{r.check}/{r.label}' for r in failed if r.blocking)}"
-                      if any(r.blocking for r in failed) else ""))
+                      if any(r.blocking for r in failed) else "")
+                   + (f"; {'; '.join(below)}" if below else ""))
 
     unfiltered = _unfiltered_rows(spark, suite, pinned.version) if suite.dataset.where and row_count == 0 else None
     run = RunResult(
@@ -226,7 +232,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         deequ_version=deequ, constraints=results, metrics=metric_records, states=state_records,
         message=message, extra={"dataset_filter": suite.dataset.where or "",
                                 "metrics_location": str(store.location) if store is not None else ""},
-        unfiltered_row_count=unfiltered,
+        unfiltered_row_count=unfiltered, scores=tuple(scores), score_failures=below,
     )
     if store is not None:
         try:

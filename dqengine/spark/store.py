@@ -470,6 +470,16 @@ class MetricsStore:
                            f"{ms.view_sql(table, self.records_table, present)}")
         return {table: table for table in ms.TABLES}
 
+    def scores(self, run_id: str, suite: str, dataset: str) -> list[Any]:
+        """The ``dq_scores`` rows of one run of ``suite`` on ``dataset`` (none before layout 3)."""
+        from pyspark.sql import functions as F
+
+        df = self.read(ms.SCORES)
+        if df is None:
+            return []
+        return df.where((F.col("run_id") == run_id) & (F.col("suite") == suite)
+                        & (F.col("dataset") == dataset)).collect()
+
     def check_results(self, run_id: str, suite: str, dataset: str) -> list[Any]:
         """The ``dq_check_results`` rows of one run of ``suite`` on ``dataset``: a scheduler's run id
         (``{{job.run_id}}``) may be shared by several suites of one job."""
