@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from dqengine.config.durations import Duration
+
 __all__ = [
     "StrictModel",
     "Name",
@@ -35,6 +37,7 @@ __all__ = [
     "CheckModel",
     "SuiteModel",
     "ThresholdFields",
+    "DurationThresholdFields",
     "RowFractionFields",
     "Threshold",
     "THRESHOLD_KEYS",
@@ -225,6 +228,18 @@ class ThresholdFields(StrictModel):
                 return Threshold(op=op, value=value)
         lo, hi = self.must_be_between  # type: ignore[misc]
         return Threshold(op="between", value=lo, upper=hi)
+
+
+class DurationThresholdFields(ThresholdFields):
+    """``ThresholdFields`` of a metric that is a duration: each bound is a ``Duration`` (``5m``,
+    ``PT2H`` or seconds), held as seconds, the unit the metric is recorded in."""
+
+    must_be: Duration | None = None
+    must_be_at_least: Duration | None = None
+    must_be_at_most: Duration | None = None
+    must_be_greater_than: Duration | None = None
+    must_be_less_than: Duration | None = None
+    must_be_between: Annotated[list[Duration], Field(min_length=2, max_length=2)] | None = None
 
 
 class RowFractionFields(StrictModel):
