@@ -603,8 +603,8 @@ CASES = [
         checks:
           - name: c
             constraints:
-              - freshness: {column: ts, max_age: 1h}
-    """, [f"6:9: unknown constraint 'freshness'; valid names: {NAMES}"]),
+              - seasonality: {column: ts, period: 1d}
+    """, [f"6:9: unknown constraint 'seasonality'; valid names: {NAMES}"]),
     ("duplicate-check-names", """
         suite: s
         dataset: {path: /x}

@@ -31,6 +31,7 @@ from dqengine.checks.base import (
     sql_literal,
     type_family,
 )
+from dqengine.checks.timeseries import TIME_SERIES_CONSTRAINTS
 from dqengine.config.models import (
     ColumnName,
     RowFractionFields,
@@ -645,4 +646,5 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
     _metric("entropy", "Entropy", ColumnThreshold, "distribution",
             "Entropy of the value distribution; 0 when every row has the same value.",
             "entropy: {column: status, must_be_greater_than: 0}", domain=_NON_NEGATIVE),
+    *TIME_SERIES_CONSTRAINTS,
 )
