@@ -287,6 +287,8 @@ class ConstraintDef:
     shorthand: ClassVar[str | None] = None
     #: The values the metric can take; a ``must_be*`` threshold outside them is a config error.
     domain: ClassVar[Domain | None] = None
+    #: Counts missing values, so the suite's ``nan_is_missing`` applies (``nan_is_missing``).
+    nan_aware: ClassVar[bool] = False
 
     def threshold_problem(self, params: Any) -> tuple[str, str] | None:
         """(threshold key, why it can never hold and the fix), or None.
@@ -346,6 +348,13 @@ class ConstraintDef:
 
     def derived_columns(self, params: Any) -> Mapping[str, str]:
         return {}
+
+    @staticmethod
+    def nan_is_missing(params: Any, column: str, schema: Mapping[str, str] | None) -> bool:
+        """Whether NaN in ``column`` counts as missing: the suite says so and the column is a
+        float or double (only those hold NaN; without a schema, nothing is known to)."""
+        return (bool(getattr(params, "_nan_is_missing", False)) and schema is not None
+                and type_family(schema.get(column, "")) == "fractional")
 
     def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
         raise NotImplementedError

@@ -175,6 +175,34 @@ class FixedMetricConstraint(MetricConstraint):
         return Threshold(op="==", value=1.0)
 
 
+class CompletenessMetric(MetricConstraint):
+    """Deequ's Completeness; under the suite's ``nan_is_missing``, on a float or double column,
+    Deequ's Compliance with ``column IS NOT NULL AND NOT isnan(column)`` instead: the same
+    fraction with NaN counted as missing, under a metric key of its own (another analyzer)."""
+
+    analyzer = "Completeness"
+    nan_aware = True
+
+    def spec_for(self, p: Any, schema: Mapping[str, str] | None) -> AnalyzerSpec:
+        if not self.nan_is_missing(p, p.column, schema):
+            return self.spec(p)
+        col = quote_identifier(p.column)
+        return AnalyzerSpec("Compliance", (p.column,), (("instance", f"{p.column} is not NULL or NaN"),
+                                                        ("predicate", f"{col} IS NOT NULL AND NOT isnan({col})")))
+
+    def analyzers_for(self, p: Any, schema: Mapping[str, str] | None) -> tuple[AnalyzerSpec, ...]:
+        return (self.spec_for(p, schema),)
+
+    def evaluate(self, p: Any, ctx: EvalContext) -> Outcome:
+        spec = self.spec_for(p, ctx.schema)
+        return judge(self.label(p), spec.kind, ctx.output(spec), self.threshold(p))
+
+
+class FixedCompletenessMetric(CompletenessMetric):
+    def threshold(self, params: Any) -> Threshold:
+        return Threshold(op="==", value=1.0)
+
+
 class RowPredicate(ConstraintDef):
     """Fraction of rows satisfying a SQL predicate, built here from quoted identifiers and literals."""
 
@@ -591,11 +619,14 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
             "column_count: {must_be: 8}", domain=_COUNT),
     ColumnsExist(),
     _metric("is_complete", "Completeness", ColumnParams, "completeness",
-            "No value in the column is null (completeness must be 1).",
-            "is_complete: sensor_id", base=FixedMetricConstraint, shorthand="column"),
+            "No value in the column is null (completeness must be 1; with the suite's "
+            "`nan_is_missing: true`, no float value is NaN either).",
+            "is_complete: sensor_id", base=FixedCompletenessMetric, shorthand="column"),
     _metric("completeness", "Completeness", ColumnThreshold, "completeness",
-            "Fraction of non-null values.",
-            "completeness: {column: temperature, must_be_at_least: 0.98}", domain=_FRACTION),
+            "Fraction of non-null values (with the suite's `nan_is_missing: true`, of values "
+            "neither null nor NaN).",
+            "completeness: {column: temperature, must_be_at_least: 0.98}", domain=_FRACTION,
+            base=CompletenessMetric),
     _metric("is_unique", "Uniqueness", ColumnParams, "uniqueness",
             "Every value occurs exactly once (uniqueness must be 1; nulls are ignored by Deequ).",
             "is_unique: reading_id", base=FixedMetricConstraint, shorthand="column"),

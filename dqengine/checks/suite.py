@@ -77,6 +77,8 @@ class Suite:
     fingerprint: str
     #: line, col of the dataset keys ("dataset", "dataset.table", ...), for errors found later by Spark
     locations: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    #: The suite-level ``nan_is_missing`` (already applied to the constraints that count missing values).
+    nan_is_missing: bool = False
 
     def issue(self, key: str, message: str) -> ConfigIssue:
         line, col = self.locations.get(key) or self.locations.get("dataset") or (1, 1)
@@ -403,7 +405,8 @@ def _issues_from_validation(exc: ValidationError, model: type[BaseModel], data: 
 
 
 def _resolve_constraint(item: Any, path: Path, check: dict, registry: ConstraintRegistry,
-                        smap: SourceMap, issues: list[ConfigIssue]) -> ConstraintSpec | None:
+                        smap: SourceMap, issues: list[ConfigIssue], nan_is_missing: bool = False
+                        ) -> ConstraintSpec | None:
     if _is_broken(smap, path):
         return None
     if not isinstance(item, dict) or len(item) != 1:
@@ -436,6 +439,8 @@ def _resolve_constraint(item: Any, path: Path, check: dict, registry: Constraint
         issues.extend(_issues_from_validation(exc, definition.params_model, coerced, path + (name,), smap,
                                               example=definition.example))
         return None
+    if nan_is_missing and definition.nan_aware:
+        params._nan_is_missing = True  # a private attribute: the loader's, never the item's
     impossible = definition.threshold_problem(params)
     if impossible is not None:
         key, message = impossible
@@ -461,6 +466,15 @@ def _given_id(raw: Any, path: Path, smap: SourceMap, issues: list[ConfigIssue]) 
         return None
 
 
+def _defining_params(c: ConstraintSpec) -> dict[str, Any]:
+    """What a constraint's parameters mean: the dump, plus ``nan_is_missing`` when the suite's
+    applies (it changes what the constraint counts, so its id; absent, ids stay as they were)."""
+    params = c.params.model_dump(mode="json")
+    if c.definition.nan_aware and getattr(c.params, "_nan_is_missing", False):
+        params["nan_is_missing"] = True
+    return params
+
+
 def _with_ids(constraints: list[ConstraintSpec]) -> tuple[ConstraintSpec, ...]:
     """Every constraint with its id: the one given, else the hash of what it is. Identical
     constraints (same check, type and parameters) get ``-2``, ``-3``... in their order."""
@@ -468,7 +482,7 @@ def _with_ids(constraints: list[ConstraintSpec]) -> tuple[ConstraintSpec, ...]:
     out = []
     for c in constraints:
         if not c.constraint_id:
-            base = identity.constraint_id(c.check, c.name, c.params.model_dump(mode="json"))
+            base = identity.constraint_id(c.check, c.name, _defining_params(c))
             derived, n = base, 1
             while derived in taken:
                 n += 1
@@ -487,10 +501,12 @@ def _fingerprint(model: SuiteModel, constraints: tuple[ConstraintSpec, ...]) -> 
         "dataset": {"table": model.dataset.table, "path": model.dataset.path, "where": model.dataset.where},
         "constraints": [
             {"check": c.check, "severity": c.severity, "index": c.index, "name": c.name,
-             "params": c.params.model_dump(mode="json")}
+             "params": _defining_params(c)}
             for c in constraints
         ],
     }
+    if model.nan_is_missing:  # only when set: suites without it keep their fingerprints
+        canonical["nan_is_missing"] = True
     blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -556,7 +572,8 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
                                                    "write the constraint in the same item, as in "
                                                    "'- {is_complete: sensor_id, id: sensor_present}'"))
                     continue
-            spec = _resolve_constraint(item, path, check, registry, smap, issues)
+            spec = _resolve_constraint(item, path, check, registry, smap, issues,
+                                       nan_is_missing=data.get("nan_is_missing") is True)
             if spec is not None:
                 constraints.append(dataclasses.replace(spec, constraint_id=given or ""))
     if issues or model is None:
@@ -568,7 +585,7 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
             locations[f"dataset.{key}"] = smap.values[("dataset", key)]
     return Suite(name=model.suite, description=model.description, dataset=model.dataset,
                  constraints=resolved, source=file, fingerprint=_fingerprint(model, resolved),
-                 locations=locations)
+                 locations=locations, nan_is_missing=model.nan_is_missing)
 
 
 def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:

@@ -231,8 +231,16 @@ class TimeSeriesConstraint(ConstraintDef):
             return f"column '{column}' is {kind}, but {self.name} needs {needs}; point it at such a column"
         return None
 
+    def _value(self, p: Any, schema: Mapping[str, str] | None) -> str:
+        """``column`` where the reading counts (its time is not NULL; nor, under the suite's
+        ``nan_is_missing``, is the value NaN), else NULL."""
+        col = quote_identifier(p.column)
+        nan = f" AND NOT isnan({col})" if self.nan_is_missing(p, p.column, schema) else ""
+        return f"CASE WHEN {quote_identifier(p.time)} IS NOT NULL{nan} THEN {col} END"
+
     def _name(self, p: Any, part: str) -> str:
-        text = json.dumps([self.name, part, p.model_dump(mode="json")], sort_keys=True)
+        nan = bool(getattr(p, "_nan_is_missing", False))
+        text = json.dumps([self.name, part, p.model_dump(mode="json"), nan], sort_keys=True)
         return f"_dq_ts_{part}_" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
     def _col(self, p: Any, part: str, expression: str, stage: int = 0) -> WindowColumn:
@@ -393,6 +401,7 @@ class StuckValue(TimeSeriesConstraint):
 
     name = "stuck_value"
     params_model = StuckParams
+    nan_aware = True
     dimension = "accuracy"
     domain = _COUNT
     summary = ("Longest run of consecutive readings of one key with the same non-null value (a frozen "
@@ -402,7 +411,7 @@ class StuckValue(TimeSeriesConstraint):
 
     def _parts(self, p: Any, schema: Mapping[str, str] | None) -> dict[str, WindowColumn]:
         m = time_micros(p.time, schema)
-        value = f"CASE WHEN {quote_identifier(p.time)} IS NOT NULL THEN {quote_identifier(p.column)} END"
+        value = self._value(p, schema)
         prev = self._col(p, "prev", f"last({value}, true) OVER ({{spec}} {_BEFORE})")
         count = self._col(p, "n", f"count({value}) OVER ({{spec}} {_SO_FAR})")
         starts = f"({value}) IS NOT NULL AND ({prev.name} IS NULL OR NOT (({value}) <=> {prev.name}))"
@@ -457,6 +466,7 @@ class MaxRateOfChange(TimeSeriesConstraint):
 
     name = "max_rate_of_change"
     params_model = RateParams
+    nan_aware = True
     dimension = "accuracy"
     domain = _NON_NEGATIVE
     value_types = NUMERIC
@@ -468,7 +478,7 @@ class MaxRateOfChange(TimeSeriesConstraint):
 
     def _rate(self, p: Any, schema: Mapping[str, str] | None) -> WindowColumn:
         m = time_micros(p.time, schema)
-        v = f"CAST({quote_identifier(p.column)} AS DOUBLE)"
+        v = f"CAST(({self._value(p, schema)}) AS DOUBLE)"
         dt = f"({m} - lag({m}) OVER {{window}})"
         return self._col(p, "rate", f"CASE WHEN {dt} > 0 THEN abs({v} - lag({v}) OVER {{window}}) / "
                                     f"({dt} / {p.per * 1e6!r}) END")
@@ -524,6 +534,7 @@ class Monotonic(TimeSeriesConstraint):
 
     name = "monotonic"
     params_model = MonotonicParams
+    nan_aware = True
     dimension = "consistency"
     value_types = NUMERIC | _TIMES | {"string"}
     summary = ("Fraction of consecutive pairs of one key's readings, in `order_by` order, whose `column` "
@@ -540,15 +551,15 @@ class Monotonic(TimeSeriesConstraint):
                         f"point it at such a column")
         return None
 
-    def _flag(self, p: Any) -> WindowColumn:
-        value = f"CASE WHEN {quote_identifier(p.time)} IS NOT NULL THEN {quote_identifier(p.column)} END"
+    def _flag(self, p: Any, schema: Mapping[str, str] | None) -> WindowColumn:
+        value = self._value(p, schema)
         prev = f"last({value}, true) OVER ({{spec}} {_BEFORE})"
         op = ">" if p.strict else ">="
         return self._col(p, "ok", f"CASE WHEN ({value}) IS NULL OR {prev} IS NULL THEN NULL "
                                   f"WHEN ({value}) {op} {prev} THEN 1D ELSE 0D END")
 
     def window_columns_for(self, p: Any, schema: Mapping[str, str] | None) -> tuple[WindowColumn, ...]:
-        return (self._flag(p),)
+        return (self._flag(p, schema),)
 
     def spec(self, p: Any) -> AnalyzerSpec:
         return AnalyzerSpec("Mean", (self._name(p, "ok"),), (("instance", p.column),))
@@ -569,9 +580,8 @@ class Monotonic(TimeSeriesConstraint):
         return self._note(outcome, p, ctx)
 
     def details(self, p: Any, schema: Mapping[str, str] | None, outcome: Outcome) -> DetailQuery | None:
-        flag = self._flag(p)
-        value = f"CASE WHEN {quote_identifier(p.time)} IS NOT NULL THEN {quote_identifier(p.column)} END"
-        prev = self._col(p, "prev", f"last({value}, true) OVER ({{spec}} {_BEFORE})")
+        flag = self._flag(p, schema)
+        prev = self._col(p, "prev", f"last({self._value(p, schema)}, true) OVER ({{spec}} {_BEFORE})")
         order = tuple(quote_identifier(k) for k in p.by) + (quote_identifier(p.time),)
         return DetailQuery((flag, prev), f"{flag.name} = 0",
                            self._keys_select(p) + (f"CAST({quote_identifier(p.time)} AS STRING) AS at",

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -48,6 +49,11 @@ class StrictModel(BaseModel):
     # Patterns run on Python's ``re``, as in the JSON Schema validator (jsonschema): ``\w`` means
     # the same Unicode letters and digits to the engine and to the schema test.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, regex_engine="python-re")
+
+    #: The suite's ``nan_is_missing``, set by the suite loader on the parameters of constraint
+    #: types that count missing values (``ConstraintDef.nan_aware``). Not a YAML key of the
+    #: constraint: it is never read from the item, dumped or shown in the JSON Schema.
+    _nan_is_missing: bool = PrivateAttr(default=False)
 
 
 #: Suite and check names: they become values in the metrics tables (compared as values, never
@@ -129,6 +135,9 @@ class SuiteModel(StrictModel):
     suite: Name
     description: str | None = None
     dataset: DatasetModel
+    #: NaN in a float/double column counts as missing for completeness-type and time-series
+    #: constraints (sensor feeds use NaN for dropouts). Default: NaN is a value, as in Spark.
+    nan_is_missing: bool = False
     checks: Annotated[list[CheckModel], Field(min_length=1)]
 
 
