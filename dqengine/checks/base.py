@@ -144,7 +144,8 @@ class WindowColumn:
 @dataclass(frozen=True)
 class DetailQuery:
     """Rows that explain a failed verdict: ``select`` (Spark SQL, aliased) of the rows where
-    ``where`` holds, first ``limit`` by ``order_by``, over the data with ``window_columns`` (all of
+    ``where`` holds, first ``limit`` by ``order_by`` (expressions, each optionally ending in
+    `` DESC``), over the data with ``window_columns`` (all of
     one window) added. Asked only for a failed constraint, so a passing suite never pays for it."""
 
     window_columns: tuple[WindowColumn, ...]

@@ -480,8 +480,9 @@ class MaxRateOfChange(TimeSeriesConstraint):
         m = time_micros(p.time, schema)
         v = f"CAST(({self._value(p, schema)}) AS DOUBLE)"
         dt = f"({m} - lag({m}) OVER {{window}})"
-        return self._col(p, "rate", f"CASE WHEN {dt} > 0 THEN abs({v} - lag({v}) OVER {{window}}) / "
-                                    f"({dt} / {p.per * 1e6!r}) END")
+        # |dv| * per / dt: one rounding less than |dv| / (dt / per)
+        return self._col(p, "rate", f"CASE WHEN {dt} > 0 THEN abs({v} - lag({v}) OVER {{window}}) * "
+                                    f"{p.per * 1e6!r} / {dt} END")
 
     def window_columns_for(self, p: Any, schema: Mapping[str, str] | None) -> tuple[WindowColumn, ...]:
         return (self._rate(p, schema),)

@@ -311,9 +311,10 @@ def detail_rows(df: "DataFrame", query: DetailQuery) -> tuple[dict[str, Any], ..
     from pyspark.sql import functions as F
 
     frame = with_window_columns(df, query.window_columns).where(F.expr(query.where))
+    if query.order_by:  # Spark's expr would read "x DESC" as "x AS DESC"
+        frame = frame.orderBy(*(F.expr(e[:-5]).desc() if e.upper().endswith(" DESC") else F.expr(e).asc()
+                                for e in query.order_by))
     frame = frame.select(*(F.expr(e) for e in query.select))
-    if query.order_by:
-        frame = frame.orderBy(*(F.expr(e) for e in query.order_by))
     return tuple(row.asDict() for row in frame.limit(query.limit).collect())
 
 
