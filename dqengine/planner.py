@@ -340,8 +340,9 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
         passes.append(Pass(SCAN, tuple(sketches), _columns(sketches), SKETCH))
     passes.extend(group_passes)
     for window, members in windows.items():
-        needed = {c for s in members for c in s.columns}
-        columns = tuple(windowed[c] for c in windowed if c in needed)
+        # Every column of the window: the ones the analyzers name and those they are computed from
+        # (earlier stages); a column no analyzer of the suite reads is not declared.
+        columns = tuple(c for c in windowed.values() if c.window == window)
         read = tuple(dict.fromkeys(window[0] + (window[1],) + _columns(members)))
         passes.append(Pass(WINDOWED, tuple(members), read, window=window, window_columns=columns))
     versions = {s for s in analyzers if s.kind == REFERENCE_VERSION}

@@ -70,6 +70,9 @@ def suite_json_schema(registry: ConstraintRegistry | None = None) -> dict[str, A
             "description": {"type": "string"},
             "dataset": ref(DatasetModel),
             "min_score": ref(MinScoreModel),
+            "nan_is_missing": {"type": "boolean", "default": False,
+                               "description": "NaN in a float/double column counts as missing for "
+                                              "completeness-type and time-series constraints."},
             "checks": {"type": "array", "minItems": 1, "items": {"$ref": _REF.format(model="CheckModel")}},
         },
         "$defs": defs,

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 NAMES = ", ".join(default_registry().names())
 THRESHOLDS = "must_be, must_be_at_least, must_be_at_most, must_be_greater_than, must_be_less_than, must_be_between"
 CHECK_KEYS = "name, severity, dimension, description, constraints"
-TOP_KEYS = "suite, description, dataset, min_score, checks, quarantine, clean"
+TOP_KEYS = "suite, description, dataset, min_score, nan_is_missing, checks, quarantine, clean"
 DATASET_KEYS = "table, path, version, where"
 MISSING_SUITE = "missing required key 'suite' at the top level; add 'suite: <name>'"
 MISSING_DATASET = ("missing required key 'dataset' at the top level; add 'dataset:' with "
@@ -603,8 +603,8 @@ CASES = [
         checks:
           - name: c
             constraints:
-              - freshness: {column: ts, max_age: 1h}
-    """, [f"6:9: unknown constraint 'freshness'; valid names: {NAMES}"]),
+              - seasonality: {column: ts, period: 1d}
+    """, [f"6:9: unknown constraint 'seasonality'; valid names: {NAMES}"]),
     ("duplicate-check-names", """
         suite: s
         dataset: {path: /x}

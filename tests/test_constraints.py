@@ -308,6 +308,65 @@ def test_constraint(case, main_results):
     _check(case, main_results[case.test_id])
 
 
+# --- time series: the planted faults of tests/test_timeseries.py -------------------------------------
+#
+# A: every minute 00:00-00:09, 5.0 four times around a NULL, one NULL-time row; B: a 20-minute
+# outage, a jump 13 -> 80 in a minute, the sequence back once; C: two readings at one instant;
+# D: one reading at 00:30. Independent computations of each metric: tests/test_timeseries.py.
+
+from test_timeseries import ROWS as TS_ROWS  # noqa: E402
+from test_timeseries import SCHEMA as TS_SCHEMA  # noqa: E402
+
+_AS_OF = 'as_of: "2024-01-01T01:00:00Z"'
+TS_CASES: list[Case] = [
+    Case("max_gap", "pass", "{time: ts, by: [sensor], must_be_at_most: 20m}", PASSED, 1200.0),
+    Case("max_gap", "fail", "{time: ts, by: [sensor], must_be_at_most: 5m}", FAILED, 1200.0, "worst: sensor=B"),
+    Case("max_gap", "edge_less_than", "{time: ts, by: [sensor], must_be_less_than: PT20M}", FAILED, 1200.0),
+    Case("sampling_completeness", "pass", "{time: ts, by: [sensor], interval: 1m, must_be_at_least: 0.47}",
+         PASSED, 17 / 36),
+    Case("sampling_completeness", "fail", "{time: ts, by: [sensor], interval: 1m, must_be_at_least: 0.5}",
+         FAILED, 17 / 36, "17 of 36 slots"),
+    Case("sampling_completeness", "edge_start_end", "{time: ts, by: [sensor], interval: 1m, start: "
+         '"2024-01-01T00:00:00Z", end: "2024-01-01T00:09:00Z", must_be: 0.35}', PASSED, 0.35),
+    Case("stuck_value", "pass", "{column: v, time: ts, by: [sensor], must_be_at_most: 4}", PASSED, 4),
+    Case("stuck_value", "fail", "{column: v, time: ts, by: [sensor], must_be_at_most: 3}", FAILED, 4,
+         "sensor=A read 5.0 4 times"),
+    Case("stuck_value", "edge_less_than", "{column: v, time: ts, by: [sensor], must_be_less_than: 4}", FAILED, 4),
+    Case("max_rate_of_change", "pass", "{column: v, time: ts, by: [sensor], per: 1m, must_be_at_most: 67}",
+         PASSED, 67.0),
+    Case("max_rate_of_change", "fail", "{column: v, time: ts, by: [sensor], per: 60, must_be_at_most: 66}",
+         FAILED, 67.0, "worst: sensor=B"),
+    Case("max_rate_of_change", "edge_per_hour", "{column: v, time: ts, by: [sensor], per: 1h, must_be_at_most: 4020}",
+         PASSED, 4020.0),
+    Case("monotonic", "pass", "{column: seq, order_by: [ts], by: [sensor], min_fraction: 0.9}", PASSED, 13 / 14),
+    Case("monotonic", "fail", "{column: seq, order_by: [ts], by: [sensor]}", FAILED, 13 / 14, "3 then 2"),
+    Case("monotonic", "edge_strict", "{column: seq, order_by: [ts], by: [sensor], strict: true, "
+         "min_fraction: 0.857}", PASSED, 12 / 14),
+    Case("freshness", "pass", f"{{time: ts, {_AS_OF}, must_be_at_most: 30m}}", PASSED, 1800.0),
+    Case("freshness", "fail", f"{{time: ts, by: [sensor], {_AS_OF}, must_be_at_most: 45m}}", FAILED, 3600.0,
+         "stalest: sensor=C"),
+    Case("freshness", "edge_exact", f"{{time: ts, {_AS_OF}, must_be: 1800}}", PASSED, 1800.0),
+    Case("event_shape", "pass", "{event: heat, time: ts, duration: {must_be_between: [5m, 1h]}, min_samples: 3, "
+         "min_fraction: 0.66}", PASSED, 2 / 3),
+    Case("event_shape", "fail", "{event: heat, time: ts, duration: {must_be_between: [5m, 1h]}, min_samples: 3}",
+         FAILED, 2 / 3, "first: H3: 0s, 2 readings"),
+    Case("event_shape", "edge_max_samples", "{event: heat, time: ts, max_samples: 5, min_fraction: 0.6}",
+         PASSED, 2 / 3),
+]
+
+
+@pytest.fixture(scope="module")
+def ts_results(spark, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("timeseries")
+    path = _write(spark, str(tmp / "table"), TS_ROWS, TS_SCHEMA)
+    return _run(spark, path, TS_CASES, tmp)
+
+
+@pytest.mark.parametrize("case", TS_CASES, ids=[c.test_id for c in TS_CASES])
+def test_time_series_constraint(case, ts_results):
+    _check(case, ts_results[case.test_id])
+
+
 def test_table_is_what_the_comments_say():
     assert len(ROWS) == 8 and all(len(r) == N_COLUMNS for r in ROWS)
     assert len(SCHEMA.split(",")) == N_COLUMNS
@@ -315,7 +374,7 @@ def test_table_is_what_the_comments_say():
 
 def test_every_registered_constraint_passes_fails_and_has_an_edge_case():
     by_name: dict[str, set[str]] = {}
-    for case in CASES:
+    for case in CASES + TS_CASES:
         kinds = by_name.setdefault(case.constraint, set())
         kinds.add(case.status.value)
         if case.id.startswith("edge"):
@@ -378,12 +437,12 @@ def test_awkward_names_and_literals(case, names_results):
 
 # --- an empty table: nothing passes by default -----------------------------------------------
 
-EMPTY_SCHEMA = "id BIGINT, s STRING, v DOUBLE, v2 DOUBLE"
+EMPTY_SCHEMA = "id BIGINT, s STRING, v DOUBLE, v2 DOUBLE, ts TIMESTAMP"
 
 EMPTY_CASES: list[Case] = [
     Case("row_count", "fails", "{must_be_greater_than: 0}", FAILED, 0),
     Case("row_count", "zero_is_zero", "{must_be: 0}", PASSED, 0),
-    Case("column_count", "schema_still_there", "{must_be: 4}", PASSED, 4),
+    Case("column_count", "schema_still_there", "{must_be: 5}", PASSED, 5),
     Case("columns_exist", "schema_still_there", "[id, s]", PASSED, 2),
     Case("is_complete", "undefined", "id", NOT_EVALUATED, None, "undefined on this data"),
     Case("completeness", "undefined", "{column: v, must_be_at_least: 0}", NOT_EVALUATED, None),
@@ -413,6 +472,13 @@ EMPTY_CASES: list[Case] = [
     Case("entropy", "undefined", "{column: s, must_be_at_least: 0}", NOT_EVALUATED, None),
     Case("referential_integrity", "undefined", "{column: id, reference: {path: '@SELF@', column: id}}",
          NOT_EVALUATED, None, "undefined on this data"),
+    Case("max_gap", "undefined", "{time: ts, by: [s], must_be_at_most: 1m}", NOT_EVALUATED, None, "two readings"),
+    Case("sampling_completeness", "undefined", "{time: ts, interval: 1m, must_be_at_least: 0}", NOT_EVALUATED, None),
+    Case("stuck_value", "undefined", "{column: v, time: ts, must_be_at_most: 1}", NOT_EVALUATED, None),
+    Case("max_rate_of_change", "undefined", "{column: v, time: ts, must_be_at_most: 1}", NOT_EVALUATED, None),
+    Case("monotonic", "undefined", "{column: v, order_by: [ts]}", NOT_EVALUATED, None),
+    Case("freshness", "undefined", "{time: ts, by: [s], must_be_at_most: 1h}", NOT_EVALUATED, None),
+    Case("event_shape", "undefined", "{event: s, time: ts, min_samples: 1}", NOT_EVALUATED, None),
 ]
 
 

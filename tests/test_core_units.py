@@ -62,7 +62,7 @@ def test_fingerprint_ignores_form_but_not_meaning():
 
 def test_registry_refuses_duplicates_and_lists_names():
     registry = default_registry()
-    assert len(registry) == 30
+    assert len(registry) == 37
     with pytest.raises(DuplicateConstraintError, match="'is_complete' is already registered"):
         ConstraintRegistry([*registry, registry.get("is_complete")])
     assert registry.get("nope") is None and "is_complete" in registry

@@ -39,7 +39,7 @@ def _suite(example: str) -> str:
 
 def test_there_is_one_section_per_registered_name_and_no_other():
     assert sorted(SECTIONS) == NAMES
-    assert len(NAMES) == 30
+    assert len(NAMES) == 37
 
 
 @pytest.mark.parametrize("name", NAMES)

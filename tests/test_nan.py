@@ -67,3 +67,30 @@ def test_quantile_without_nan_is_unchanged_and_shares_the_nan_count_with_no_nan(
     assert (no_nan.status, no_nan.metric_value) == (ConstraintStatus.PASSED, 1.0)
     kinds = [s.kind for s in plan_suite(suite, schema={"v": "double"}).analyzers]
     assert kinds == ["Size", "ApproxQuantile", "Compliance"]  # one NaN count for both
+
+
+def test_nan_is_missing_makes_completeness_and_time_series_see_dropouts(spark, tmp_path):
+    from datetime import datetime, timedelta
+
+    t0 = datetime(2024, 1, 1)
+    # one sensor frozen at 5.0 for four readings, with a NaN dropout in the middle
+    values = [1.0, 5.0, 5.0, float("nan"), 5.0, 5.0, 2.0]
+    rows = [("A", t0 + timedelta(minutes=i), v) for i, v in enumerate(values)]
+    path = str(tmp_path / "dropouts")
+    spark.createDataFrame(rows, "sensor STRING, ts TIMESTAMP, v DOUBLE").write.format("delta").save(path)
+    items = ("      - is_complete: v\n"
+             "      - stuck_value: {column: v, time: ts, by: [sensor], must_be_at_most: 3}\n"
+             "      - max_rate_of_change: {column: v, time: ts, by: [sensor], per: 1m, must_be_at_most: 4}\n")
+    outcomes = {}
+    for key in ("", "nan_is_missing: true\n"):
+        suite = parse_suite(f"suite: nan\ndataset: {{path: '{path}'}}\n{key}checks:\n  - name: c\n"
+                            f"    constraints:\n{items}", "nan.yml")
+        outcomes[bool(key)] = [(r.status, r.metric_value) for r in run_suite(spark, suite, record=False).constraints]
+    complete, stuck, rate = outcomes[False]
+    assert complete == (ConstraintStatus.PASSED, 1.0)          # NaN is a value to Spark
+    assert stuck == (ConstraintStatus.PASSED, 2.0)             # ... which breaks the frozen run
+    assert rate[0] is ConstraintStatus.NOT_EVALUATED           # ... and makes the rate NaN
+    complete, stuck, rate = outcomes[True]
+    assert complete == (ConstraintStatus.FAILED, pytest.approx(6 / 7))
+    assert stuck == (ConstraintStatus.FAILED, 4.0)             # the dropout is skipped
+    assert rate == (ConstraintStatus.PASSED, 4.0)              # pairs 5 -> NaN, NaN -> 5 skipped; 1 -> 5 is 4/min

@@ -54,8 +54,8 @@ def test_a_constraints_score(result, expected):
 
 def test_row_fraction_types_are_the_row_predicates_and_completeness():
     row = sorted(d.name for d in BUILTIN_CONSTRAINTS if d.row_fraction)
-    assert row == ["allowed_values", "between", "completeness", "data_type", "is_complete", "no_nan",
-                   "non_negative", "pattern", "positive", "referential_integrity", "satisfies"]
+    assert row == ["allowed_values", "between", "completeness", "data_type", "is_complete", "monotonic",
+                   "no_nan", "non_negative", "pattern", "positive", "referential_integrity", "satisfies"]
 
 
 # --- dimensions and overall -----------------------------------------------------------------------

@@ -33,6 +33,7 @@ __all__ = [
     "WindowColumn",
     "ReferenceSource",
     "ReferenceLookup",
+    "DetailQuery",
     "EvalContext",
     "ConstraintDef",
     "quote_identifier",
@@ -122,15 +123,22 @@ class WindowColumn:
 
     ``expression`` is Spark SQL from registry code (never from YAML) in which ``{window}`` stands
     for the window, e.g. ``unix_micros(`ts`) - unix_micros(lag(`ts`) OVER {window})``; the provider
-    replaces it by ``(PARTITION BY keys ORDER BY time)``. Every column with the same (keys, time)
-    is computed in one windowed pass: one shuffle and one sort, however many constraints use it.
-    Rows with equal times within a series come in no defined order.
+    replaces it by ``(PARTITION BY keys ORDER BY time)``, and ``{spec}`` by the same without the
+    parentheses, for a frame: ``count(x) OVER ({spec} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT
+    ROW)`` (keys may be empty: one series, no PARTITION BY). Every column with the same
+    (keys, time) is computed in one windowed pass: one shuffle and one sort, however many
+    constraints use it. Rows with equal times within a series come in no defined order.
+
+    ``stage``: a column may read columns of earlier stages by name (a window function cannot
+    nest another). Stages are successive projections over the same partitioning and order, so
+    Spark neither shuffles nor sorts again between them.
     """
 
     name: str
     keys: tuple[str, ...]
     time: str
     expression: str
+    stage: int = 0
 
     @property
     def window(self) -> tuple[tuple[str, ...], str]:
@@ -183,6 +191,20 @@ class ReferenceLookup:
     def key_present(self) -> str:
         """Spark SQL: every key column of the row has a value."""
         return " AND ".join(f"{quote_identifier(c)} IS NOT NULL" for c in self.columns)
+
+
+@dataclass(frozen=True)
+class DetailQuery:
+    """Rows that explain a failed verdict: ``select`` (Spark SQL, aliased) of the rows where
+    ``where`` holds, first ``limit`` by ``order_by`` (expressions, each optionally ending in
+    `` DESC``), over the data with ``window_columns`` (all of
+    one window) added. Asked only for a failed constraint, so a passing suite never pays for it."""
+
+    window_columns: tuple[WindowColumn, ...]
+    where: str
+    select: tuple[str, ...]
+    order_by: tuple[str, ...] = ()
+    limit: int = 5
 
 
 @dataclass(frozen=True)
@@ -323,6 +345,8 @@ class ConstraintDef:
     shorthand: ClassVar[str | None] = None
     #: The values the metric can take; a ``must_be*`` threshold outside them is a config error.
     domain: ClassVar[Domain | None] = None
+    #: Counts missing values, so the suite's ``nan_is_missing`` applies (``nan_is_missing``).
+    nan_aware: ClassVar[bool] = False
 
     def threshold_problem(self, params: Any) -> tuple[str, str] | None:
         """(threshold key, why it can never hold and the fix), or None.
@@ -383,6 +407,13 @@ class ConstraintDef:
     def derived_columns(self, params: Any) -> Mapping[str, str]:
         return {}
 
+    @staticmethod
+    def nan_is_missing(params: Any, column: str, schema: Mapping[str, str] | None) -> bool:
+        """Whether NaN in ``column`` counts as missing: the suite says so and the column is a
+        float or double (only those hold NaN; without a schema, nothing is known to)."""
+        return (bool(getattr(params, "_nan_is_missing", False)) and schema is not None
+                and type_family(schema.get(column, "")) == "fractional")
+
     def analyzers(self, params: Any) -> tuple[AnalyzerSpec, ...]:
         raise NotImplementedError
 
@@ -420,6 +451,22 @@ class ConstraintDef:
 
     def evaluate(self, params: Any, ctx: EvalContext) -> Outcome:
         raise NotImplementedError
+
+    def details(self, params: Any, schema: Mapping[str, str] | None, outcome: Outcome) -> "DetailQuery | None":
+        """For a FAILED outcome: the rows that explain it (the worst key, the offending events),
+        computed only then. None: the message says enough."""
+        return None
+
+    def described(self, params: Any, outcome: Outcome, rows: tuple[Mapping[str, Any], ...]) -> Outcome:
+        """``outcome`` with what ``details`` found (``rows``: its ``select`` per row) in its message."""
+        return outcome
+
+    def row_violation(self, params: Any, schema: Mapping[str, str] | None) -> str | None:
+        """A Spark SQL boolean expression true for the rows that violate this constraint, or None.
+
+        It may read this constraint's window columns (``window_columns_for``), which the caller
+        computes first (``dqengine.spark.providers.windowed_frame``)."""
+        return None
 
     def label(self, params: Any) -> str:
         cols = ",".join(self.columns(params))

@@ -33,6 +33,7 @@ from dqengine.checks.base import (
     sql_literal,
     type_family,
 )
+from dqengine.checks.timeseries import TIME_SERIES_CONSTRAINTS
 from dqengine.config.models import (
     ColumnName,
     RowFractionFields,
@@ -224,11 +225,43 @@ class FixedMetricConstraint(MetricConstraint):
         return Threshold(op="==", value=1.0)
 
 
-class IsComplete(FixedMetricConstraint):
-    """Completeness 1: a row violates it when its value is NULL (what Completeness counts)."""
+class CompletenessMetric(MetricConstraint):
+    """Deequ's Completeness; under the suite's ``nan_is_missing``, on a float or double column,
+    Deequ's Compliance with ``column IS NOT NULL AND NOT isnan(column)`` instead: the same
+    fraction with NaN counted as missing, under a metric key of its own (another analyzer)."""
+
+    analyzer = "Completeness"
+    nan_aware = True
+
+    def spec_for(self, p: Any, schema: Mapping[str, str] | None) -> AnalyzerSpec:
+        if not self.nan_is_missing(p, p.column, schema):
+            return self.spec(p)
+        col = quote_identifier(p.column)
+        return AnalyzerSpec("Compliance", (p.column,), (("instance", f"{p.column} is not NULL or NaN"),
+                                                        ("predicate", f"{col} IS NOT NULL AND NOT isnan({col})")))
+
+    def analyzers_for(self, p: Any, schema: Mapping[str, str] | None) -> tuple[AnalyzerSpec, ...]:
+        return (self.spec_for(p, schema),)
+
+    def evaluate(self, p: Any, ctx: EvalContext) -> Outcome:
+        spec = self.spec_for(p, ctx.schema)
+        return judge(self.label(p), spec.kind, ctx.output(spec), self.threshold(p))
+
+
+class FixedCompletenessMetric(CompletenessMetric):
+    def threshold(self, params: Any) -> Threshold:
+        return Threshold(op="==", value=1.0)
+
+
+class IsComplete(FixedCompletenessMetric):
+    """Completeness 1: a row violates it when its value is NULL (what Completeness counts), or NaN
+    under the suite's ``nan_is_missing`` on a float or double column."""
 
     def row_violation(self, params: Any, schema: Mapping[str, str] | None) -> str | None:
-        return f"{quote_identifier(params.column)} IS NULL"
+        col = quote_identifier(params.column)
+        if self.nan_is_missing(params, params.column, schema):
+            return f"{col} IS NULL OR isnan({col})"
+        return f"{col} IS NULL"
 
 
 class LengthBound(MetricConstraint):
@@ -743,12 +776,14 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
             "column_count: {must_be: 8}", domain=_COUNT),
     ColumnsExist(),
     _metric("is_complete", "Completeness", ColumnParams, Dimension.COMPLETENESS,
-            "No value in the column is null (completeness must be 1).",
+            "No value in the column is null (completeness must be 1; with the suite's "
+            "`nan_is_missing: true`, no float value is NaN either).",
             "is_complete: sensor_id", base=IsComplete, shorthand="column", row_fraction=True),
     _metric("completeness", "Completeness", ColumnThreshold, Dimension.COMPLETENESS,
-            "Fraction of non-null values.",
+            "Fraction of non-null values (with the suite's `nan_is_missing: true`, of values "
+            "neither null nor NaN).",
             "completeness: {column: temperature, must_be_at_least: 0.98}", domain=_FRACTION,
-            row_fraction=True),
+            base=CompletenessMetric, row_fraction=True),
     _metric("is_unique", "Uniqueness", ColumnParams, Dimension.UNIQUENESS,
             "Every value occurs exactly once (uniqueness must be 1; nulls are ignored by Deequ).",
             "is_unique: reading_id", base=FixedMetricConstraint, shorthand="column"),
@@ -802,4 +837,5 @@ BUILTIN_CONSTRAINTS: tuple[ConstraintDef, ...] = (
             "Entropy of the value distribution; 0 when every row has the same value.",
             "entropy: {column: status, must_be_greater_than: 0}", domain=_NON_NEGATIVE),
     ReferentialIntegrity(),
+    *TIME_SERIES_CONSTRAINTS,
 )

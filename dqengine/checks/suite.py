@@ -92,6 +92,8 @@ class Suite:
     clean: OutputModel | None = None
     #: ``min_score``: dimension (or ``overall``) -> the least score that does not fail the run
     min_score: dict[str, float] = field(default_factory=dict)
+    #: The suite-level ``nan_is_missing`` (already applied to the constraints that count missing values).
+    nan_is_missing: bool = False
 
     def issue(self, key: str, message: str) -> ConfigIssue:
         line, col = self.locations.get(key) or self.locations.get("dataset") or (1, 1)
@@ -420,7 +422,8 @@ def _issues_from_validation(exc: ValidationError, model: type[BaseModel], data: 
 
 
 def _resolve_constraint(item: Any, path: Path, check: dict, registry: ConstraintRegistry,
-                        smap: SourceMap, issues: list[ConfigIssue]) -> ConstraintSpec | None:
+                        smap: SourceMap, issues: list[ConfigIssue], nan_is_missing: bool = False
+                        ) -> ConstraintSpec | None:
     if _is_broken(smap, path):
         return None
     if not isinstance(item, dict) or len(item) != 1:
@@ -453,6 +456,8 @@ def _resolve_constraint(item: Any, path: Path, check: dict, registry: Constraint
         issues.extend(_issues_from_validation(exc, definition.params_model, coerced, path + (name,), smap,
                                               example=definition.example))
         return None
+    if nan_is_missing and definition.nan_aware:
+        params._nan_is_missing = True  # a private attribute: the loader's, never the item's
     impossible = definition.threshold_problem(params)
     if impossible is not None:
         key, message = impossible
@@ -488,6 +493,15 @@ def _given_options(raw: dict[str, Any], path: Path, smap: SourceMap,
         return None
 
 
+def _defining_params(c: ConstraintSpec) -> dict[str, Any]:
+    """What a constraint's parameters mean: the dump, plus ``nan_is_missing`` when the suite's
+    applies (it changes what the constraint counts, so its id; absent, ids stay as they were)."""
+    params = c.params.model_dump(mode="json")
+    if c.definition.nan_aware and getattr(c.params, "_nan_is_missing", False):
+        params["nan_is_missing"] = True
+    return params
+
+
 def _with_ids(constraints: list[ConstraintSpec]) -> tuple[ConstraintSpec, ...]:
     """Every constraint with its id: the one given, else the hash of what it is. Identical
     constraints (same check, type and parameters) get ``-2``, ``-3``... in their order."""
@@ -495,7 +509,7 @@ def _with_ids(constraints: list[ConstraintSpec]) -> tuple[ConstraintSpec, ...]:
     out = []
     for c in constraints:
         if not c.constraint_id:
-            base = identity.constraint_id(c.check, c.name, c.params.model_dump(mode="json"))
+            base = identity.constraint_id(c.check, c.name, _defining_params(c))
             derived, n = base, 1
             while derived in taken:
                 n += 1
@@ -514,12 +528,14 @@ def _fingerprint(model: SuiteModel, constraints: tuple[ConstraintSpec, ...]) -> 
         "dataset": {"table": model.dataset.table, "path": model.dataset.path, "where": model.dataset.where},
         "constraints": [
             {"check": c.check, "severity": c.severity.value, "index": c.index, "name": c.name,
-             "params": c.params.model_dump(mode="json"), **_score_settings(c)}
+             "params": _defining_params(c), **_score_settings(c)}
             for c in constraints
         ],
     }
     if model.min_score is not None and model.min_score.minimums():
         canonical["min_score"] = model.min_score.minimums()
+    if model.nan_is_missing:  # only when set: suites without it keep their fingerprints
+        canonical["nan_is_missing"] = True
     blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -601,7 +617,8 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
                                                    "constraint; write the constraint in the same item, as in "
                                                    "'- {is_complete: sensor_id, id: sensor_present}'"))
                     continue
-            spec = _resolve_constraint(item, path, check, registry, smap, issues)
+            spec = _resolve_constraint(item, path, check, registry, smap, issues,
+                                       nan_is_missing=data.get("nan_is_missing") is True)
             if spec is not None:
                 spec = dataclasses.replace(spec, constraint_id=given or "",
                                            weight=options.weight if options.weight is not None else 1.0)
@@ -633,7 +650,7 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
     return Suite(name=model.suite, description=model.description, dataset=model.dataset,
                  constraints=resolved, source=file, fingerprint=_fingerprint(model, resolved),
                  locations=locations, quarantine=model.quarantine, clean=model.clean,
-                 min_score=min_score)
+                 min_score=min_score, nan_is_missing=model.nan_is_missing)
 
 
 def output_identity(table: str | None, path: str | None) -> str:

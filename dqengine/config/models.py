@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 from dqengine.results import Dimension, Severity
+from dqengine.config.durations import Duration
 
 __all__ = [
     "StrictModel",
@@ -42,6 +44,7 @@ __all__ = [
     "CheckModel",
     "SuiteModel",
     "ThresholdFields",
+    "DurationThresholdFields",
     "RowFractionFields",
     "Threshold",
     "THRESHOLD_KEYS",
@@ -52,6 +55,11 @@ class StrictModel(BaseModel):
     # Patterns run on Python's ``re``, as in the JSON Schema validator (jsonschema): ``\w`` means
     # the same Unicode letters and digits to the engine and to the schema test.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, regex_engine="python-re")
+
+    #: The suite's ``nan_is_missing``, set by the suite loader on the parameters of constraint
+    #: types that count missing values (``ConstraintDef.nan_aware``). Not a YAML key of the
+    #: constraint: it is never read from the item, dumped or shown in the JSON Schema.
+    _nan_is_missing: bool = PrivateAttr(default=False)
 
 
 #: Suite and check names: they become values in the metrics tables (compared as values, never
@@ -188,6 +196,9 @@ class SuiteModel(StrictModel):
     dataset: DatasetModel
     #: ``{overall: 0.95, completeness: 0.99}``: a score below its minimum fails the run
     min_score: MinScoreModel | None = None
+    #: NaN in a float/double column counts as missing for completeness-type and time-series
+    #: constraints (sensor feeds use NaN for dropouts). Default: NaN is a value, as in Spark.
+    nan_is_missing: bool = False
     checks: Annotated[list[CheckModel], Field(min_length=1)]
     #: Rows that violate a row-level constraint go there (``dqengine.spark.quarantine``).
     quarantine: OutputModel | None = None
@@ -291,6 +302,18 @@ class ThresholdFields(StrictModel):
                 return Threshold(op=op, value=value)
         lo, hi = self.must_be_between  # type: ignore[misc]
         return Threshold(op="between", value=lo, upper=hi)
+
+
+class DurationThresholdFields(ThresholdFields):
+    """``ThresholdFields`` of a metric that is a duration: each bound is a ``Duration`` (``5m``,
+    ``PT2H`` or seconds), held as seconds, the unit the metric is recorded in."""
+
+    must_be: Duration | None = None
+    must_be_at_least: Duration | None = None
+    must_be_at_most: Duration | None = None
+    must_be_greater_than: Duration | None = None
+    must_be_less_than: Duration | None = None
+    must_be_between: Annotated[list[Duration], Field(min_length=2, max_length=2)] | None = None
 
 
 class RowFractionFields(StrictModel):

@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
-from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, ReferenceLookup, quote_identifier
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, DetailQuery, ReferenceLookup, WindowColumn, quote_identifier
 from dqengine.errors import first_line
 from dqengine.planner import (
     FREQUENCIES,
@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from dqengine.spark.states import StateCapture
 
 __all__ = ["Provider", "PassContext", "PROVIDERS", "compute_plan", "windowed_frame", "window_counts",
-           "reference_flags", "DEEQU_COUNT_COLUMN"]
+           "reference_flags", "with_window_columns", "window_spec", "detail_rows",
+           "DEEQU_COUNT_COLUMN"]
 
 logger = logging.getLogger(__name__)
 
@@ -285,16 +286,44 @@ def window_counts(df: "DataFrame", p: Pass) -> "DataFrame":
                  (F.count(F.when(F.col("i") == 1, True)) if distinct else F.lit(0)).alias("keys")))
 
 
-def windowed_frame(df: "DataFrame", p: Pass) -> "DataFrame":
-    """``df`` with the pass's window columns: one window (keys, time), so one shuffle and sort."""
+def window_spec(keys: tuple[str, ...], time: str) -> str:
+    """``PARTITION BY keys ORDER BY time`` (no PARTITION BY without keys: one series)."""
+    partition = f"PARTITION BY {', '.join(quote_identifier(k) for k in keys)} " if keys else ""
+    return f"{partition}ORDER BY {quote_identifier(time)}"
+
+
+def with_window_columns(df: "DataFrame", columns: tuple[WindowColumn, ...]) -> "DataFrame":
+    """``df`` with ``columns`` (all of one window), stage by stage: one shuffle and sort in all."""
     from pyspark.sql import functions as F
 
+    if not columns:
+        return df
+    keys, time = columns[0].window
+    assert all(c.window == (keys, time) for c in columns)  # planner invariant, not user input
+    spec = window_spec(keys, time)
+    for stage in sorted({c.stage for c in columns}):
+        df = df.withColumns({c.name: F.expr(c.expression.replace("{window}", f"({spec})").replace("{spec}", spec))
+                             for c in columns if c.stage == stage})
+    return df
+
+
+def windowed_frame(df: "DataFrame", p: Pass) -> "DataFrame":
+    """``df`` with the pass's window columns: one window (keys, time), so one shuffle and sort."""
     assert p.window is not None  # planner invariant, not user input
-    keys, time = p.window
-    window = (f"(PARTITION BY {', '.join(quote_identifier(k) for k in keys)} "
-              f"ORDER BY {quote_identifier(time)})")
-    return df.withColumns({c.name: F.expr(c.expression.replace("{window}", window))
-                           for c in p.window_columns})
+    return with_window_columns(df, p.window_columns)
+
+
+def detail_rows(df: "DataFrame", query: DetailQuery) -> tuple[dict[str, Any], ...]:
+    """The rows ``query`` asks for (a failed constraint's explanation): the window again (one more
+    shuffle and sort of the data when it has window columns), filtered, first ``limit`` rows."""
+    from pyspark.sql import functions as F
+
+    frame = with_window_columns(df, query.window_columns).where(F.expr(query.where))
+    if query.order_by:  # Spark's expr would read "x DESC" as "x AS DESC"
+        frame = frame.orderBy(*(F.expr(e[:-5]).desc() if e.upper().endswith(" DESC") else F.expr(e).asc()
+                                for e in query.order_by))
+    frame = frame.select(*(F.expr(e) for e in query.select))
+    return tuple(row.asDict() for row in frame.limit(query.limit).collect())
 
 
 class WindowedProvider:

@@ -34,7 +34,7 @@ from dqengine.scores import score_results
 from dqengine.results import (ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, StateRecord,
                               run_status)
 from dqengine.spark.dataset import PinnedDataset, dataset_identity, pin_dataset, preflight
-from dqengine.spark.providers import compute_plan
+from dqengine.spark.providers import compute_plan, detail_rows
 from dqengine.spark.quarantine import check_outputs, write_outputs
 from dqengine.spark.reference import PinnedReference, pin_references
 from dqengine.spark.session import ensure_classic_session
@@ -42,7 +42,7 @@ from dqengine.spark.states import PAYLOAD_FORMAT, StateCapture, record_kind
 from dqengine.spark.store import MetricsLocation, MetricsStore, resolve_location
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["run_suite", "new_run_id", "deequ_version"]
 
@@ -73,6 +73,8 @@ class _Context:
     row_count: int | None
     schema: Mapping[str, str]
     outputs: Mapping[AnalyzerSpec, AnalyzerOutput]
+    #: The run's start (UTC): what ``freshness`` measures age against unless it has an ``as_of``.
+    started_at: datetime | None = None
 
     def output(self, spec: AnalyzerSpec) -> AnalyzerOutput:
         found = self.outputs.get(spec)
@@ -99,8 +101,25 @@ def _verdict_key(plan: Plan, scope: MetricScope, ctx: _Context, outcome: Outcome
     return None if name is None else plan.metric_key(outcome.spec, name, scope)
 
 
+def _explained(spec: ConstraintSpec, outcome: Outcome, df: "DataFrame | None",
+               schema: Mapping[str, str]) -> Outcome:
+    """A failed outcome with the rows its constraint's ``details`` ask for (the worst key, the
+    first offending events): a Spark job of their own, run only for a failed constraint."""
+    if df is None or outcome.status is not ConstraintStatus.FAILED:
+        return outcome
+    query = spec.definition.details(spec.params, schema, outcome)
+    if query is None:
+        return outcome
+    try:
+        rows = detail_rows(df, query)
+    except Exception as exc:  # the verdict stands without its explanation
+        logger.warning("details of %s failed: %s", spec.label, first_line(exc))
+        return outcome
+    return spec.definition.described(spec.params, outcome, rows)
+
+
 def _evaluate(suite: Suite, ctx: _Context, dropped: Mapping[tuple[str, int], str], plan: Plan,
-              scope: MetricScope) -> tuple[ConstraintResult, ...]:
+              scope: MetricScope, df: "DataFrame | None" = None) -> tuple[ConstraintResult, ...]:
     results = []
     for spec in suite.constraints:
         if (spec.check, spec.index) in dropped:
@@ -109,6 +128,7 @@ def _evaluate(suite: Suite, ctx: _Context, dropped: Mapping[tuple[str, int], str
             continue
         try:
             outcome = spec.definition.evaluate(spec.params, ctx)
+            outcome = _explained(spec, outcome, df, ctx.schema)
         except Exception as exc:  # one broken verdict must not hide the others
             logger.exception("evaluating %s failed", spec.label)
             outcome = Outcome(ConstraintStatus.ERROR, None, None, f"evaluation failed: {exc}")
@@ -194,7 +214,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         outputs = compute_plan(df, plan, states=capture, references=references)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
-        results = _evaluate(suite, _Context(row_count, pinned.schema, outputs), dropped, plan, scope)
+        results = _evaluate(suite, _Context(row_count, pinned.schema, outputs, started), dropped, plan, scope, df)
         metric_records = plan.metric_records(outputs, scope)
         if capture is not None:
             state_records = _state_records(plan, scope, outputs, capture, deequ)
