@@ -2,7 +2,8 @@
 
 1. Writes version 0 of ``demo_data/sensor_readings`` with the defects plants really produce:
    a re-ingested batch (duplicate reading ids), dropped temperature samples, a 9999 sentinel,
-   negative absolute pressure, an unknown status code and a malformed sensor id.
+   negative absolute pressure, an unknown status code, a malformed sensor id, a sensor frozen for
+   12 samples and a 5-minute logger outage.
 2. Runs ``conf/sensor_readings.yml`` on it: the error-severity checks fail; the gate blocks.
 3. Commits a repaired version 1, runs the suite again: it passes; the gate certifies version 1
    and the "training job" reads exactly that version.
@@ -52,6 +53,11 @@ def sample_rows(defects: bool, heats: int = 12, sensors: int = 5, samples: int =
         p1[30][9] = "BAD"  # a status code the model has never seen
         p1[40][3] = "S-7"  # mistyped sensor id from a manual entry
         rows.extend([list(r) for r in p1[100:110]])  # a re-ingested batch: same reading ids
+        frozen = [r for r in p1 if r[3] == "S-002" and r[4] == 1001][8:20]
+        for r in frozen:  # a sensor frozen at its last value for 12 samples (6 minutes)
+            r[6] = frozen[0][6] if frozen[0][6] is not None else 1500.0
+        outage = {r[0] for r in [r for r in p1 if r[3] == "S-003" and r[4] == 1002][20:30]}
+        rows = [r for r in rows if r[0] not in outage]  # the logger down for 5 minutes
     return [tuple(r) for r in rows]
 
 

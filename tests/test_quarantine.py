@@ -168,3 +168,27 @@ def test_data_type_quarantines_the_values_deequ_counts_as_other_types(spark, del
     assert {values[i] for i, ids in failed.items() if "integral" not in ids} == {"1", "-1", "+ 7", " 1"}
     assert {values[i] for i, ids in failed.items() if "boolean" not in ids} == {"true"}
     assert len(values) - 1 not in failed  # NULL violates nothing
+
+
+def test_time_series_violations_quarantine_the_second_reading_of_each_failing_pair(spark, delta_table, tmp_path):
+    """max_gap, stuck_value and monotonic read window columns: the quarantine computes them too."""
+    from datetime import datetime
+
+    def t(minute):
+        return datetime(2026, 1, 1, 0, minute)
+
+    rows = [(1, "A", t(0), 1.0, 1), (2, "A", t(1), 1.0, 2), (3, "A", t(2), 1.0, 3),  # 3: a third equal value
+            (4, "A", t(10), 5.0, 4),                                                  # 4: after an 8-minute gap
+            (5, "B", t(0), 2.0, 10), (6, "B", t(1), 3.0, 9), (7, "B", t(2), 4.0, 11)]  # 6: the counter goes back
+    data = delta_table(rows, "id BIGINT, k STRING, ts TIMESTAMP, v DOUBLE, seq BIGINT", "series")
+    quarantine = str(tmp_path / "q")
+    text = (f"suite: ts\ndataset: {{path: '{data}'}}\nquarantine: {{path: '{quarantine}'}}\nchecks:\n"
+            "  - name: c\n    severity: warning\n    constraints:\n"
+            "      - {max_gap: {time: ts, by: [k], must_be_at_most: 2m}, id: gap}\n"
+            "      - {stuck_value: {column: v, time: ts, by: [k], must_be_at_most: 2}, id: stuck}\n"
+            "      - {monotonic: {column: seq, order_by: [ts], by: [k]}, id: mono}\n")
+    run = run_suite(spark, parse_suite(text, str(tmp_path / "ts.yml")), metrics=str(tmp_path / "m"), run_id="r1")
+    assert {r.constraint_id: r.status.value for r in run.constraints} == {
+        "gap": "FAILED", "stuck": "FAILED", "mono": "FAILED"}
+    got = {r["id"]: list(r["_dq_failed"]) for r in _rows(spark, quarantine).collect()}
+    assert got == {3: ["stuck"], 4: ["gap"], 6: ["mono"]}

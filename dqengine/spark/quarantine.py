@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Collection, Mapping
 
 from dqengine import metrics_schema as ms
-from dqengine.checks.base import AnalyzerSpec, ReferenceLookup, quote_identifier, sql_literal
+from dqengine.checks.base import AnalyzerSpec, ReferenceLookup, WindowColumn, quote_identifier, sql_literal
 from dqengine.checks.suite import Suite, output_identity
 from dqengine.config.models import OutputModel
 from dqengine.errors import ConfigError, ConfigIssue
@@ -79,15 +79,20 @@ def check_outputs(suite: Suite, location: "MetricsLocation") -> None:
 
 def violations_frame(df: "DataFrame", violations: Collection[tuple[str, str]],
                      lookups: Collection[ReferenceLookup],
-                     references: "Mapping[str, PinnedReference]") -> "DataFrame":
+                     references: "Mapping[str, PinnedReference]",
+                     windows: Collection[tuple[WindowColumn, ...]] = ()) -> "DataFrame":
     """``df``'s columns plus ``_dq_failed``: the ids of the constraints each row violates (empty
-    when none), the violation expressions evaluated over ``df`` with the lookups' flags joined."""
+    when none), the violation expressions evaluated over ``df`` with the lookups' flags joined and
+    the time-series constraints' window columns added (one shuffle and sort per window, as in
+    their windowed pass: the second reading of a failing pair is the row that violates)."""
     from pyspark.sql import functions as F
 
-    from dqengine.spark.providers import reference_flags
+    from dqengine.spark.providers import reference_flags, with_window_columns
 
     columns = [quote_identifier(c) for c in df.columns]
     frame = reference_flags(df, lookups, references) if lookups else df
+    for window_columns in windows:
+        frame = with_window_columns(frame, window_columns)
     if violations:
         failed = F.filter(F.array(*(F.when(F.expr(expression), F.lit(cid)) for cid, expression in violations)),
                           lambda x: x.isNotNull())
@@ -157,12 +162,13 @@ def _record(name: str, entity: str, instance: str, value: int, scope: MetricScop
 
 def write_outputs(spark: "SparkSession", suite: Suite, df: "DataFrame", dataset_version: int, run_id: str,
                   violations: Collection[tuple[str, str]], lookups: Collection[ReferenceLookup],
-                  references: "Mapping[str, PinnedReference]", scope: MetricScope) -> tuple[MetricRecord, ...]:
+                  references: "Mapping[str, PinnedReference]", scope: MetricScope,
+                  windows: Collection[tuple[WindowColumn, ...]] = ()) -> tuple[MetricRecord, ...]:
     """Write the quarantine and clean rows of ``df`` (the pinned, filtered dataset, without derived
     columns); return the counts as metric records."""
     from pyspark.sql import functions as F
 
-    frame = violations_frame(df, violations, lookups, references).withColumns({
+    frame = violations_frame(df, violations, lookups, references, windows).withColumns({
         RUN_ID: F.lit(run_id), SUITE: F.lit(suite.name), DATASET_VERSION: F.lit(dataset_version).cast("bigint")})
     originals = [quote_identifier(c) for c in df.columns]
     meta = [RUN_ID, SUITE, DATASET_VERSION]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from dqengine._version import __version__
 from dqengine.certify import score_failures
-from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, WindowColumn
 from dqengine.checks.suite import ConstraintSpec, Suite
 from dqengine.errors import ConfigError, DatasetError, RecordingError, first_line
 from dqengine.identity import MetricScope, verdict_metric_name
@@ -163,7 +163,14 @@ def _quarantine(spark: "SparkSession", suite: Suite, pinned: PinnedDataset, run_
     violations = row_violations(suite, skip, pinned.schema)
     lookups = tuple(dict.fromkeys(lookup for c in suite.constraints if (c.check, c.index) not in skip
                                   for lookup in c.definition.reference_lookups(c.params)))
-    return write_outputs(spark, suite, pinned.df, pinned.version, run_id, violations, lookups, references, scope)
+    windows: dict[tuple, dict[str, WindowColumn]] = {}  # the window columns the violations read
+    for c in suite.constraints:
+        if (c.check, c.index) in skip or c.definition.row_violation(c.params, pinned.schema) is None:
+            continue
+        for column in c.definition.window_columns_for(c.params, pinned.schema):
+            windows.setdefault(column.window, {})[column.name] = column
+    return write_outputs(spark, suite, pinned.df, pinned.version, run_id, violations, lookups, references, scope,
+                         tuple(tuple(columns.values()) for columns in windows.values()))
 
 
 def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None,
