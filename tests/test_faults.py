@@ -105,7 +105,8 @@ def test_sigkill_leaves_the_whole_run_or_nothing(spark, suite_on_table, tmp_path
     metrics = str(tmp_path / "metrics")
     earlier = run_suite(spark, load_suite(suite_on_table), metrics=metrics, run_id="earlier")
     whole = {table: _count(spark, metrics, table, "earlier") for table in ms.TABLES}
-    assert whole == {ms.RUNS: 1, ms.CHECK_RESULTS: 2, ms.METRICS: len(earlier.metrics)}
+    assert whole == {ms.RUNS: 1, ms.CHECK_RESULTS: 2, ms.METRICS: len(earlier.metrics),
+                     ms.SCORES: len(list(earlier.scores))}  # each dimension present and the overall
     script = tmp_path / "killer.py"
     script.write_text(KILLER)
     files_before = set((Path(metrics) / ms.RECORDS).rglob("*.parquet"))
