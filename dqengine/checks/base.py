@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping, Protocol
 
-from dqengine.config.models import THRESHOLD_KEYS, StrictModel, Threshold, ThresholdFields
+from dqengine.config.models import THRESHOLD_KEYS, StrictModel, Threshold, ThresholdFields, location_identity
 from dqengine.results import ConstraintStatus, Dimension, MetricRecord, Outcome
 
 __all__ = [
@@ -157,12 +156,7 @@ class ReferenceSource:
     @property
     def identity(self) -> str:
         """What the metrics tables call it: the table name, or the absolute path (as a dataset)."""
-        if self.table is not None:
-            return self.table
-        path = self.path or ""
-        if "://" in path or path.startswith("dbfs:"):
-            return path.rstrip("/")
-        return os.path.abspath(path)
+        return location_identity(self.table, self.path)
 
 
 @dataclass(frozen=True)

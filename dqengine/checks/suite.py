@@ -13,7 +13,6 @@ import difflib
 import hashlib
 import json
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -25,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 from dqengine import identity
 from dqengine.checks.base import ConstraintDef
 from dqengine.checks.registry import ConstraintRegistry, default_registry
-from dqengine.config.models import ConstraintOptionsModel, DatasetModel, OutputModel, StrictModel, SuiteModel
+from dqengine.config.models import (ConstraintOptionsModel, DatasetModel, OutputModel, StrictModel, SuiteModel,
+                                     location_identity)
 from dqengine.config.yaml_source import Path, SourceMap, one_line, parse_yaml, shown
 from dqengine.errors import ConfigError, ConfigIssue
 from dqengine.results import Dimension, Severity
@@ -654,13 +654,8 @@ def parse_suite(text: str, file: str = "<suite>", registry: ConstraintRegistry |
 
 
 def output_identity(table: str | None, path: str | None) -> str:
-    """A dataset's or output's identity as the metrics tables write it: the table, or the absolute path."""
-    if table is not None:
-        return table
-    text = path or ""
-    if "://" in text or text.startswith("dbfs:"):
-        return text.rstrip("/")
-    return os.path.abspath(text)
+    """A dataset's or output's identity as the metrics tables write it (``location_identity``)."""
+    return location_identity(table, path)
 
 
 def _output_issues(model: SuiteModel, smap: SourceMap) -> list[ConfigIssue]:

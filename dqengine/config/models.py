@@ -7,6 +7,8 @@ modelled here: each constraint type brings its own parameter model through the r
 """
 from __future__ import annotations
 
+import os
+
 import math
 import re
 from typing import Annotated, Any, Literal
@@ -104,6 +106,28 @@ def _with_problem(cls: type, data: Any, handler: ValidatorFunctionWrapHandler, p
     return result
 
 
+def _table_or_path_problem(data: Any) -> str | None:
+    """Why a Delta table given as ``table``/``path`` is not exactly one of them, or None."""
+    if not isinstance(data, dict):
+        return None
+    given = [k for k in ("table", "path") if data.get(k) is not None]
+    if len(given) == 1:
+        return None
+    return ("give exactly one of 'table' (a metastore name) or 'path' (a Delta location) "
+            f"(got {'both' if given else 'neither'})")
+
+
+def location_identity(table: str | None, path: str | None) -> str:
+    """What the metrics tables call a Delta table (dataset, reference, quarantine): the metastore
+    name, or the absolute path (URLs as given, without a trailing slash)."""
+    if table is not None:
+        return table
+    text = path or ""
+    if "://" in text or text.startswith("dbfs:"):
+        return text.rstrip("/")
+    return os.path.abspath(text)
+
+
 class DatasetModel(StrictModel):
     table: Annotated[str, StringConstraints(min_length=1, pattern=r"^[A-Za-z0-9_`.\-]+$")] | None = None
     path: Annotated[str, StringConstraints(min_length=1)] | None = None
@@ -113,13 +137,7 @@ class DatasetModel(StrictModel):
     @model_validator(mode="wrap")
     @classmethod
     def _one_source(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> "DatasetModel":
-        problem = None
-        if isinstance(data, dict):
-            given = [k for k in ("table", "path") if data.get(k) is not None]
-            if len(given) != 1:
-                problem = ("give exactly one of 'table' (a metastore name) or 'path' (a Delta location) "
-                           f"(got {'both' if given else 'neither'})")
-        return _with_problem(cls, data, handler, problem)
+        return _with_problem(cls, data, handler, _table_or_path_problem(data))
 
 
 class OutputModel(StrictModel):
@@ -132,13 +150,7 @@ class OutputModel(StrictModel):
     @model_validator(mode="wrap")
     @classmethod
     def _one_target(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> "OutputModel":
-        problem = None
-        if isinstance(data, dict):
-            given = [k for k in ("table", "path") if data.get(k) is not None]
-            if len(given) != 1:
-                problem = ("give exactly one of 'table' (a metastore name) or 'path' (a Delta location) "
-                           f"(got {'both' if given else 'neither'})")
-        return _with_problem(cls, data, handler, problem)
+        return _with_problem(cls, data, handler, _table_or_path_problem(data))
 
 
 #: The YAML spellings of ``Severity`` and ``Dimension`` (validated as text, so that an unknown one

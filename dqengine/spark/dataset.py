@@ -7,12 +7,11 @@ exist, or a ``where``/``satisfies`` expression Spark cannot parse or resolve, is
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dqengine.checks.suite import Suite
-from dqengine.config.models import DatasetModel
+from dqengine.config.models import DatasetModel, location_identity
 from dqengine.errors import ConfigIssue, DatasetError, first_line
 
 if TYPE_CHECKING:
@@ -34,12 +33,7 @@ class PinnedDataset:
 
 def dataset_identity(model: DatasetModel) -> str:
     """What the metrics tables call the dataset: the table name, or the absolute path."""
-    if model.table is not None:
-        return model.table
-    path = model.path or ""
-    if "://" in path or path.startswith("dbfs:"):
-        return path.rstrip("/")
-    return os.path.abspath(path)
+    return location_identity(model.table, model.path)
 
 
 def _source_key(model: DatasetModel) -> str:
