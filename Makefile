@@ -39,7 +39,7 @@ test-quick: setup
 # under bench/results/. BENCH_ROWS=10000000 is the reference size of suite P.
 BENCH_ROWS ?= 1000000
 BENCH_RUNS ?= 5
-BENCH_SUITES ?= P,A,B,C,D
+BENCH_SUITES ?= P,A,B,C,D,T
 
 # matplotlib draws the chart; only the benchmark needs it, so it is not in the dev extra.
 $(STAMPS)/bench: $(STAMPS)/venv setup.py

@@ -15,16 +15,17 @@ through :mod:`dqengine.spark.gate`. Nothing here imports pyspark.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import Mapping
 
 from dqengine import metrics_schema as ms
 from dqengine.certify import GateDecision, certify, target_version
 from dqengine.checks.suite import Suite
 from dqengine.deltalog import Commit, DataVersion, commit_file_name, last_data_change, parse_commit, \
     version_of_log_file
-from dqengine.errors import DatasetError, MetricsStoreError, first_line
+from dqengine.errors import DatasetError
+from dqengine.records import LocalRecords, is_local_path
 from dqengine.spark.dataset import dataset_identity
-from dqengine.spark.store import MetricsLocation, check_layout, check_metrics_directory, legacy_layout_message
+from dqengine.spark.store import MetricsLocation, check_metrics_directory
 
 __all__ = ["applies", "decide"]
 
@@ -32,19 +33,15 @@ __all__ = ["applies", "decide"]
 _RUN_COLUMNS = ("run_id", "suite", "suite_fingerprint", "dataset", "dataset_version", "status", "message",
                 "finished_at")
 _CHECK_COLUMNS = ("run_id", "suite", "dataset", "severity", "status")
-#: Columns of dq_scores the rule reads (layout 3 on; an older table has no score rows).
+#: Columns of dq_scores the rule reads (layout 3 on; a table of an older layout has no score rows).
 _SCORE_COLUMNS = ("run_id", "suite", "dataset", "dimension", "score")
-
-
-def _local(path: str) -> bool:
-    return "://" not in path and not path.startswith("dbfs:")
 
 
 def applies(suite: Suite, location: MetricsLocation) -> bool:
     """Both the dataset and the metrics location are local paths."""
     path = suite.dataset.path
-    return (suite.dataset.table is None and path is not None and _local(path)
-            and location.kind == "path" and _local(location.value))
+    return (suite.dataset.table is None and path is not None and is_local_path(path)
+            and location.kind == "path" and is_local_path(location.value))
 
 
 # --- the dataset's Delta log, as local files ----------------------------------------------------
@@ -84,66 +81,6 @@ def _data_version(log_dir: str, target: int) -> DataVersion:
         return DataVersion(target, target)
 
 
-# --- dq_records, with delta-rs --------------------------------------------------------------------
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, int):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-class _Records:
-    """The rows the gate reads from ``<location>/dq_records``, or none when nothing was recorded."""
-
-    def __init__(self, location: MetricsLocation):
-        self.location = location
-        self.path = os.path.join(location.value, ms.RECORDS)
-        self.columns: list[str] = []
-        self.table = self._open()
-
-    def _open(self):
-        if not os.path.isdir(os.path.join(self.path, "_delta_log")):
-            legacy = [self.location.table(t) for t in ms.TABLES
-                      if os.path.isdir(os.path.join(self.location.value, t, "_delta_log"))]
-            if legacy:  # rather than answer "never checked" about old history
-                raise MetricsStoreError(legacy_layout_message(self.location, legacy))
-            return None
-        from deltalake import DeltaTable
-
-        try:
-            table = DeltaTable(self.path)
-            columns = self.columns = [field.name for field in table.schema().fields]
-            properties = dict(table.metadata().configuration or {})
-        except Exception as exc:  # delta-rs raises its own types (TableNotFoundError, DeltaError, ...)
-            raise MetricsStoreError(f"cannot read {self.location.table(ms.RECORDS)}: {first_line(exc)}") from exc
-        check_layout(self.location.table(ms.RECORDS), columns, properties)
-        return table
-
-    def _query(self, columns: tuple[str, ...], kind: str, **equal: Any) -> list[dict[str, Any]]:
-        if self.table is None:
-            return []
-        from deltalake import QueryBuilder
-
-        where = " AND ".join([f"{ms.RECORD} = {_literal(kind)}"]
-                             + [f'"{name}" = {_literal(value)}' for name, value in equal.items()])
-        select = ", ".join(f'"{c}"' for c in columns)
-        result = QueryBuilder().register("r", self.table).execute(f"SELECT {select} FROM r WHERE {where}").read_all()
-        values = {c: result.column(c).to_pylist() for c in columns}
-        return [dict(zip(columns, row)) for row in zip(*values.values())]
-
-    def runs(self, suite: str, dataset: str) -> list[dict[str, Any]]:
-        return self._query(_RUN_COLUMNS, ms.KIND[ms.RUNS], suite=suite, dataset=dataset)
-
-    def check_results(self, run_id: str, suite: str, dataset: str) -> list[dict[str, Any]]:
-        return self._query(_CHECK_COLUMNS, ms.KIND[ms.CHECK_RESULTS], run_id=run_id, suite=suite, dataset=dataset)
-
-    def scores(self, run_id: str, suite: str, dataset: str) -> list[dict[str, Any]]:
-        if not set(_SCORE_COLUMNS) <= set(self.columns):
-            return []  # a table of a layout before scores
-        return self._query(_SCORE_COLUMNS, ms.KIND[ms.SCORES], run_id=run_id, suite=suite, dataset=dataset)
-
-
 def decide(suite: Suite, *, version: int | None, location: MetricsLocation) -> GateDecision:
     """The same decision as :func:`dqengine.spark.gate.decide`, for local paths, without a JVM."""
     if not applies(suite, location):
@@ -153,10 +90,11 @@ def decide(suite: Suite, *, version: int | None, location: MetricsLocation) -> G
     log_dir = os.path.join(dataset, "_delta_log")
     target = target_version(suite, dataset, version, _latest_version(suite, log_dir))
     span = _data_version(log_dir, target)
-    records = _Records(location)
-    runs = records.runs(suite.name, dataset)
+    records = LocalRecords(location)
+    scope = {"suite": suite.name, "dataset": dataset}
+    runs = records.rows(ms.RUNS, _RUN_COLUMNS, **scope)
     checked = [r["dataset_version"] for r in runs if r["dataset_version"] is not None]
     return certify(suite, dataset, span, runs, last_checked=lambda: max(checked, default=None),
-                   check_rows=lambda run_id: records.check_results(run_id, suite.name, dataset),
-                   score_rows=lambda run_id: records.scores(run_id, suite.name, dataset),
+                   check_rows=lambda run_id: records.rows(ms.CHECK_RESULTS, _CHECK_COLUMNS, run_id=run_id, **scope),
+                   score_rows=lambda run_id: records.rows(ms.SCORES, _SCORE_COLUMNS, run_id=run_id, **scope),
                    location=str(location))

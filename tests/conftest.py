@@ -26,6 +26,9 @@ def spark(tmp_path_factory):
         master="local[2]",
         extra_conf={
             "spark.ui.enabled": "false",
+            # The whole run shares this one JVM: Spark's default 1g driver heap ran out late in
+            # CI's run (Delta log caches of hundreds of small tables); the machine has >20 GB.
+            "spark.driver.memory": "3g",
             "spark.sql.shuffle.partitions": "2",
             "spark.default.parallelism": "2",
             "spark.sql.warehouse.dir": str(warehouse),

@@ -30,8 +30,8 @@ def _suite(name: str):
     return load_suite(REPO / "bench" / "suites" / f"{name}.yml")
 
 
-def test_the_five_suites_are_there():
-    assert [p.stem for p in SUITES] == ["A", "B", "C", "D", "P"]
+def test_the_six_suites_are_there():
+    assert [p.stem for p in SUITES] == ["A", "B", "C", "D", "P", "T"]
 
 
 @pytest.mark.parametrize("path", SUITES, ids=[p.name for p in SUITES])

@@ -108,20 +108,18 @@ def test_run_gate_train_chain_on_a_standalone_cluster(cluster, spark, delta_tabl
         return subprocess.run(["bash", "-c", chain], env=cluster["env"], capture_output=True, text=True,
                               timeout=600)
 
-    # version 0 has a duplicate id: the quality job exits 1 and the chain stops before training
-    blocked = run_chain()
-    assert blocked.returncode == 1, blocked.stdout[-3000:] + blocked.stderr[-3000:]
-    assert "is_unique(id)" in blocked.stdout and not model.exists()
-
+    # Version 0 has a duplicate id and version 1 is clean: the run certifies version 1 and the
+    # chain trains on it. (A failed run stopping the chain through spark-submit is held by
+    # tests/test_submit.py on a local master; here each application costs a cluster start-up.)
     delta_table([(1, 1500.0), (2, 1490.0), (3, None)], "id BIGINT, temperature DOUBLE", name="heats")
     passed = run_chain()
     assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-3000:]
     assert model.read_text() == f"trained on {data} version 1: 3 rows\n"
 
     runs = read_view(spark, str(metrics), ms.RUNS)
-    assert sorted((r.dataset_version, r.status) for r in runs.collect()) == [(0, "FAILED"), (1, "PASSED")]
+    assert [(r.dataset_version, r.status) for r in runs.collect()] == [(1, "PASSED")]
     checks = read_view(spark, str(metrics), ms.CHECK_RESULTS).collect()
-    assert len(checks) == 4
+    assert len(checks) == 2
     # executors ran on both workers: each work dir holds an executor directory of some application
     for work in cluster["workers"]:
         assert list(work.glob("app-*/*/stderr")), f"no executor ran on {work}"

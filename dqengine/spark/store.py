@@ -22,7 +22,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, TypeVar
 
 from dqengine import metrics_schema as ms
 from dqengine._version import __version__
@@ -499,3 +499,36 @@ def register_views(spark: "SparkSession", metrics: "str | MetricsLocation | None
     """
     location = metrics if isinstance(metrics, MetricsLocation) else resolve_location(metrics)
     return MetricsStore(spark, location).register_views()
+
+
+class SparkRecords:
+    """:class:`dqengine.records.Records` through Spark: any location (catalog schema, cloud paths)."""
+
+    def __init__(self, spark: "SparkSession", location: MetricsLocation):
+        self.store = MetricsStore(spark, location)
+        self.location = location
+        self._df = self.store.read(ms.RUNS)  # refuses a foreign or 0.1 layout, as the local reader does
+
+    def exists(self) -> bool:
+        return self._df is not None
+
+    def rows(self, table: str, columns: Sequence[str] | None = None, **equal: Any) -> list[dict[str, Any]]:
+        from pyspark.sql import functions as F
+
+        df = self.store.read(table)
+        if df is None:
+            return []
+        wanted = list(columns) if columns is not None else [c.name for c in ms.TABLES[table]]
+        for name, value in equal.items():
+            df = df.where(F.col(name) == F.lit(value))
+        return [r.asDict() for r in df.select(*wanted).collect()]
+
+
+def open_records(location: MetricsLocation, spark_factory: "Callable[[], SparkSession]"):
+    """The reader for ``location``: without a JVM for a local directory, else through Spark
+    (``spark_factory`` is called only then)."""
+    from dqengine.records import LocalRecords, local_records_apply
+
+    if local_records_apply(location):
+        return LocalRecords(location)
+    return SparkRecords(spark_factory(), location)
