@@ -6,7 +6,10 @@ interrupted by SIGINT (Ctrl-C) / SIGTERM (nothing recorded).
 
 stdout carries only the engine's own output (the run summary; the gate's version), so that
 ``VERSION=$(dqengine gate ...)`` captures exactly the version: logs, the JVM's and Ivy's chatter
-go to stderr.
+go to stderr. ``--format json`` (validate, run, gate, runs, history) prints one JSON document
+on stdout instead (``dqengine.documents``, ``dqengine.history``) and that text on stderr; a
+failure is ``{"error": ..., "exit_code": ...}`` there, with the same exit code. ``run`` reports
+its passes on stderr only when stderr is a terminal (``dqengine.progress``).
 """
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ class RunSummary:
 def recent_runs(runs: Iterable[Mapping[str, Any]], checks: Iterable[Mapping[str, Any]],
                 last: int = DEFAULT_LAST) -> list[RunSummary]:
     """The ``last`` most recent runs (by ``finished_at``), newest first, each with the constraints
-    of its ``dq_check_results`` rows that did not pass, in the suite's order."""
+    of its ``dq_check_results`` rows that did not pass (by check name, then position in the check)."""
     chosen = sorted(runs, key=_newest_first, reverse=True)[:check_last(last)]
     wanted = {row["run_id"] for row in chosen}
     failed: dict[str, list[tuple[tuple, Failure]]] = {}
@@ -131,10 +131,22 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return [line(cells[0]), line(tuple("-" * w for w in widths)), *(line(r) for r in cells[1:])]
 
 
+#: Failed constraints ``runs`` names in a row before ``+N more`` (the JSON document lists all).
+SHOWN_FAILURES = 3
+
+
+def _failures(failed: Sequence[Failure]) -> str:
+    if not failed:
+        return "-"
+    named = ", ".join(str(f) for f in failed[:SHOWN_FAILURES])
+    return named + (f", +{len(failed) - SHOWN_FAILURES} more" if len(failed) > SHOWN_FAILURES else "")
+
+
 def format_runs(suite: str, dataset: str, runs: Sequence[RunSummary]) -> str:
-    """The table ``dqengine runs`` prints: newest first, the failed constraints by name."""
-    rows = [(r.run_id, r.dataset_version, r.status, _when(r.finished_at), r.row_count,
-             ", ".join(str(f) for f in r.failed) if r.failed else "-") for r in runs]
+    """The table ``dqengine runs`` prints: newest first, the failed constraints by name (the
+    first three, then how many more)."""
+    rows = [(r.run_id, r.dataset_version, r.status, _when(r.finished_at), r.row_count, _failures(r.failed))
+            for r in runs]
     head = f"runs of suite {suite} on {dataset}, newest first ({len(runs)} shown)"
     return "\n".join([head, *_table(("run", "version", "status", "finished (UTC)", "rows", "failed constraints"),
                                     rows)])

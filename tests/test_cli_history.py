@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import subprocess
@@ -247,15 +248,15 @@ def test_runs_and_history_processes_on_local_paths_start_no_jvm(recorded):
     assert [r["value"] for r in json.loads(done.stdout)["metrics"][0]["rows"]] == [2.0, 4.0, 3.0]
 
 
-def _run_process(suite: str, metrics: str, tty: bool) -> tuple[int, str]:
+def _run_process(suite: str, metrics: str, tty: bool, cwd: Path) -> tuple[int, str]:
     """``dqengine run`` with stderr a pipe, or a pseudo-terminal; what stderr got."""
     env = {**os.environ, "DQENGINE_IVY_DIR": str(REPO / ".ivy2"), "PYTHONPATH": str(REPO)}
     argv = [DQENGINE, "run", suite, "--metrics", metrics]
     if not tty:
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
         return done.returncode, done.stderr
     leader, follower = pty.openpty()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=follower)
+    process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=follower)
     os.close(follower)
     chunks = []
     deadline = time.monotonic() + 300
@@ -280,14 +281,80 @@ def test_run_progress_only_when_stderr_is_a_terminal(spark, delta_table, write_s
     path = delta_table([(1, 10.0), (2, 20.0)], SCHEMA, name="readings")
     suite = str(write_suite(SUITE.format(path=path)))
 
-    code, quiet = _run_process(suite, str(tmp_path / "m1"), tty=False)
+    code, quiet = _run_process(suite, str(tmp_path / "m1"), tty=False, cwd=tmp_path)
     assert code == 0, quiet[-2000:]
     assert not [line for line in quiet.splitlines() if line.startswith(("pass ", "recording run"))]
     assert "Stage " not in quiet  # no Spark console progress bar
 
-    code, watched = _run_process(suite, str(tmp_path / "m2"), tty=True)
+    code, watched = _run_process(suite, str(tmp_path / "m2"), tty=True, cwd=tmp_path)
     assert code == 0, watched[-2000:]
     lines = [line.strip() for line in watched.splitlines()]
     passes = [line for line in lines if line.startswith("pass ")]
     assert passes and passes[0].startswith("pass 1/") and "deequ_scan/fused" in "".join(passes)
     assert any(line.startswith("recording run ") for line in lines)
+
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _readme_section(title: str) -> str:
+    return README.split(f"### {title}\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+
+
+def _shape(value):
+    """A JSON value's structure: the keys of objects (recursively), one element of lists."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return type(value).__name__ if value is not None else "null"
+
+
+@pytest.mark.multiprocess
+def test_readme_runs_history_and_json_examples_work_as_written(spark, tmp_path, monkeypatch, capsys):
+    """README's shell lines, in a real shell, from a directory holding conf/sensor_readings.yml
+    and two recorded runs of the demo data (with defects, then clean); no JVM on the way."""
+    from dqengine.demo import write_sample_table
+
+    work = tmp_path / "work"
+    (work / "conf").mkdir(parents=True)
+    shutil.copy(REPO / "conf" / "sensor_readings.yml", work / "conf")
+    monkeypatch.chdir(work)
+    suite = load_suite("conf/sensor_readings.yml")
+    for defects in (True, False):
+        write_sample_table(spark, str(work / "demo_data" / "sensor_readings"), defects=defects)  # the JVM's
+        # working directory is not the test's: a relative path would land elsewhere
+        run_suite(spark, suite, metrics=str(work / "dq_metrics"))  # README's default ./dq_metrics
+
+    looking_back, json_output = _readme_section("Looking back: runs and history"), _readme_section("JSON output")
+    blocks = [re.search(r"```sh\n(.*?)```", text, re.S).group(1) for text in (looking_back, json_output)]
+    env = _no_java_env()
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    outputs = []
+    for block in blocks:
+        done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs.append(done.stdout)
+    dataset = str(work / "demo_data" / "sensor_readings")
+    text, documents = outputs
+    assert f"runs of suite sensor_readings on {dataset}, newest first (2 shown)" in text
+    assert "Completeness(temperature) (completeness(temperature)), metric_key " in text
+    assert documents.startswith("PASSED\n{")  # the newest run's status, then the history document
+    document = json.loads(documents.split("\n", 1)[1])
+    assert [row["value"] for row in document["metrics"][0]["rows"]] == [0.9605, 1.0]
+
+    # the README's sample output and JSON document are what the commands print, up to ids and times
+    example = re.search(r"```text\n(.*?)```", looking_back, re.S).group(1).splitlines()
+    assert main(["runs", "conf/sensor_readings.yml"]) == 0
+    real_runs = capsys.readouterr().out.splitlines()
+    assert example[1] == real_runs[1]
+    assert example[4].split()[1:3] == real_runs[4].split()[1:3] == ["0", "FAILED"]
+    assert example[4].split("2000  ", 1)[1] == real_runs[4].split("2000  ", 1)[1]
+    assert main(["history", "conf/sensor_readings.yml", "--metric", "completeness(temperature)"]) == 0
+    real_history = capsys.readouterr().out.splitlines()
+    assert example[6].rsplit(" ", 1)[0] == real_history[0].rsplit(" ", 1)[0]
+    assert example[7:10] == real_history[1:4]
+    assert [line.split()[:2] for line in example[10:]] == [line.split()[:2] for line in real_history[4:]]
+    sample = json.loads(re.search(r"```json\n(.*?)```", json_output, re.S).group(1))
+    assert _shape(sample) == _shape(document)

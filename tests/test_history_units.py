@@ -77,6 +77,11 @@ def test_runs_table_and_document():
         "physics/between(temperature)",
         "r2   1        WARNING  2026-01-02 03:06:05  10    keys/is_unique(id)",
     ]
+    more = CHECKS + [_check("r3", "physics", 1, "non_negative(p)", "FAILED"),
+                     _check("r3", "physics", 2, "pattern(s)", "FAILED")]
+    assert format_runs("s", "/d", recent_runs(RUNS, more, last=1)).splitlines()[-1].split("  ")[-1] == \
+        "keys/is_unique(id), keys/completeness(temperature), physics/between(temperature), +2 more"
+    assert len(runs_document("s", "/d", "/m", recent_runs(RUNS, more, last=1))["runs"][0]["failed"]) == 5
     document = runs_document("s", "/d", "/m", runs)
     assert json.loads(documents.dumps(document)) == document
     assert document["runs"][1] == {

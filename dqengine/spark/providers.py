@@ -437,17 +437,21 @@ def compute_plan(df: "DataFrame", plan: Plan, states: "StateCapture | None" = No
             continue
         logger.info("pass %s%s: %d analyzers", p.provider, f"/{p.strategy}" if p.strategy else "", len(p.specs))
         if progress is not None:
-            progress(f"pass {number}/{total} {describe_pass(p)}: {len(p.specs)} analyzers...")
+            progress(f"pass {number}/{total} {describe_pass(p)}: {_analyzers(len(p.specs))}...")
         found = provider.compute(df, p, PassContext(plan, outputs, table_columns, states, references))
         outputs.update({spec: _stamped(output, p.provider) for spec, output in found.items()})
         left += [s for s in p.fallback if s not in found]
     if left:  # no fused scan in the plan: one of its own
         if progress is not None:
-            progress(f"pass {total + 1}/{total + 1} {SCAN}/{FUSED}: {len(left)} analyzers...")
+            progress(f"pass {total + 1}/{total + 1} {SCAN}/{FUSED}: {_analyzers(len(left))}...")
         outputs.update({spec: _stamped(output, SCAN) for spec, output in
                         DeequScanProvider().compute(df, Pass(SCAN, tuple(left), strategy=FUSED),
                                                     PassContext(plan, outputs, table_columns, states)).items()})
     return outputs
+
+
+def _analyzers(count: int) -> str:
+    return f"{count} analyzer" + ("" if count == 1 else "s")
 
 
 def _stamped(output: AnalyzerOutput, provider: str) -> AnalyzerOutput:
