@@ -299,7 +299,8 @@ def _open_look_back(args: argparse.Namespace, reinstall: Callable[[], None]):
         return spark
 
     records = open_records(location, spark_factory)
-    return suite, dataset_identity(suite.dataset), str(records.location), records
+    store = getattr(records, "store", None)  # through Spark: a bare word settled to a schema or directory
+    return suite, dataset_identity(suite.dataset), str(store.location if store else records.location), records
 
 
 def _recorded_runs(records, suite, dataset: str, where: str, columns: list[str]) -> list[dict]:
@@ -413,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _failed(handler, args)[0]
     with contextlib.redirect_stdout(sys.stderr):  # the text, for a person watching
         code, message = _failed(handler, args)
-    document = getattr(args, "document", None)
+    document = getattr(args, "document", None) if message is None else None  # failed: the error, always
     if document is None:
         document = _documents().error_document(message or "dqengine: no result", code)
     _print_document(document)

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import timezone
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,27 @@ def test_history_of_one_metric_by_label_key_or_name(recorded, capsys):
     code, again, _ = _cli(capsys, "history", suite, "--metrics", metrics, "--metric", "Completeness(TEMPERATURE)",
                           "--format", "json")
     assert code == 0 and json.loads(again) == document
+
+
+def test_runs_and_history_through_spark_for_a_schema_location(spark, delta_table, write_suite, capsys):
+    """A metastore schema is read through Spark (SparkRecords): the same rows, the same output."""
+    path = delta_table([(1, 10.0), (2, None)], SCHEMA, name="readings")
+    suite = str(write_suite(SUITE.format(path=path)))
+    spark.sql("CREATE SCHEMA IF NOT EXISTS cli_history")
+    try:
+        run_suite(spark, load_suite(suite), metrics="cli_history", run_id="s0")
+        code, out, err = _cli(capsys, "runs", suite, "--metrics", "cli_history", "--format", "json")
+        assert code == 0, err
+        document = json.loads(out)
+        assert document["metrics_location"] == "cli_history"
+        assert [(r["run_id"], r["dataset_version"], r["status"], r["constraints_failed"])
+                for r in document["runs"]] == [("s0", 0, "PASSED", 0)]
+        recorded = spark.sql(f"SELECT finished_at FROM cli_history.dq_runs WHERE run_id = 's0'").head()[0]
+        assert document["runs"][0]["finished_at"] == recorded.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        code, out, _ = _cli(capsys, "history", suite, "--metrics", "cli_history", "--metric", "Completeness(temperature)")
+        assert code == 0 and out.splitlines()[4].split()[:2] == ["0", "0.5"]
+    finally:
+        spark.sql("DROP SCHEMA cli_history CASCADE")
 
 
 def test_history_unknown_metric_is_exit_2_naming_it(recorded, capsys):
