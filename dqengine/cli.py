@@ -6,7 +6,10 @@ interrupted by SIGINT (Ctrl-C) / SIGTERM (nothing recorded).
 
 stdout carries only the engine's own output (the run summary; the gate's version), so that
 ``VERSION=$(dqengine gate ...)`` captures exactly the version: logs, the JVM's and Ivy's chatter
-go to stderr.
+go to stderr. ``--format json`` (validate, run, gate, runs, history) prints one JSON document
+on stdout instead (``dqengine.documents``, ``dqengine.history``) and that text on stderr; a
+failure is ``{"error": ..., "exit_code": ...}`` there, with the same exit code. ``run`` reports
+its passes on stderr only when stderr is a terminal (``dqengine.progress``).
 """
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate suite files without starting Spark")
     p.add_argument("suites", nargs="+", metavar="SUITE")
+    _add_format(p)
 
     p = sub.add_parser("run", help="run a suite and record the results")
     p.add_argument("suite", metavar="SUITE")
@@ -61,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-states", dest="states", action="store_false",
                    help="do not store Deequ's analyzer states with the run (each costs a small file "
                         "write, ~20 ms where Hadoop has no native library)")
+    _add_format(p)
 
     p = sub.add_parser("gate", help="print the certified Delta version, or exit 1 with the reason")
     p.add_argument("suite", metavar="SUITE")
@@ -68,9 +73,46 @@ def build_parser() -> argparse.ArgumentParser:
                    help="version the training job wants (default: the suite's dataset.version, else the "
                         "table's latest)")
     p.add_argument("--metrics", help="metrics location, as for run")
+    _add_format(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of suite files")
+    _add_look_back_parsers(sub)
     return parser
+
+
+def _add_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: one JSON document on stdout for scripts, the text on stderr (default: text)")
+
+
+def _add_look_back_parsers(sub: "argparse._SubParsersAction") -> None:
+    """``runs`` and ``history``: read what runs recorded (no JVM for a local metrics directory)."""
+    from dqengine.history import DEFAULT_LAST
+
+    p = sub.add_parser("runs", help="list the suite's recent runs, newest first")
+    p.add_argument("suite", metavar="SUITE")
+    p.add_argument("--last", type=_count, default=DEFAULT_LAST, metavar="N",
+                   help=f"how many runs (default {DEFAULT_LAST})")
+    p.add_argument("--metrics", help="metrics location, as for run")
+    _add_format(p)
+
+    p = sub.add_parser("history", help="a metric's value per dataset version, with a sparkline")
+    p.add_argument("suite", metavar="SUITE")
+    p.add_argument("--metric", metavar="KEY|NAME",
+                   help="a metric_key (or its first characters), a constraint label, or a Deequ metric "
+                        "name such as Completeness(temperature); default: every metric of the latest run")
+    p.add_argument("--metrics", help="metrics location, as for run")
+    _add_format(p)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of runs (a whole number >= 1)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a number of runs (a whole number >= 1)")
+    return value
 
 
 def _version(text: str) -> int:
@@ -87,12 +129,18 @@ def _validate(args: argparse.Namespace) -> int:
     from dqengine.checks import load_suite
 
     issues = []
+    files = []
     for path in args.suites:
         try:
             suite = load_suite(path)
             print(f"{path}: valid ({len(suite.constraints)} constraints, fingerprint {suite.fingerprint[:12]})")
+            files.append({"file": path, "valid": True, "constraints": len(suite.constraints),
+                          "fingerprint": suite.fingerprint, "errors": []})
         except ConfigError as exc:
             issues.append(exc)
+            files.append({"file": path, "valid": False, "constraints": None, "fingerprint": None,
+                          "errors": str(exc).splitlines()})
+    _document(args, lambda: _documents().validate_document(files))
     if issues:
         for exc in issues:
             print(str(exc), file=sys.stderr)
@@ -158,23 +206,28 @@ def _run(args: argparse.Namespace) -> int:
     from dqengine.results import RunStatus
     from dqengine.spark.runner import run_suite
     from dqengine.spark.session import get_spark
+    from dqengine.progress import progress_to
     from dqengine.spark.store import resolve_location
 
     suite = load_suite(args.suite)  # before Spark starts
     location = resolve_location(args.metrics)
+    progress = progress_to(sys.stderr)
     with _interruptible() as reinstall:
-        spark = get_spark(f"dqengine:{suite.name}")
+        spark = get_spark(f"dqengine:{suite.name}", extra_conf=_progress_conf(progress))
         reinstall()
         _quiet_unless_verbose(spark, args)
         try:
             run = run_suite(spark, suite, version=args.dataset_version, metrics=location, run_id=args.run_id,
-                            states=args.states)
+                            states=args.states, progress=progress)
         except RecordingError as exc:  # computed, not recorded: the summary first, then why
             print(format_run(exc.run))
             print(f"dqengine: {exc}", file=sys.stderr)
+            _document(args, lambda: _documents().run_document(exc.run, None, error=f"dqengine: {exc}"))
             return EXIT_RUNTIME
     print(format_run(run))
-    print(f"recorded in {run.extra.get('metrics_location', location)}")
+    recorded = run.extra.get('metrics_location', location)
+    print(f"recorded in {recorded}")
+    _document(args, lambda: _documents().run_document(run, str(recorded)))
     publish_task_values(spark, run)
     if run.status is RunStatus.ERROR:
         return EXIT_RUNTIME
@@ -200,6 +253,7 @@ def _gate(args: argparse.Namespace) -> int:
             reinstall()
             _quiet_unless_verbose(spark, args)
             decision = decide(spark, suite, version=args.dataset_version, metrics=location)
+    _document(args, lambda: _documents().gate_document(decision, suite.name))
     if decision.certified:
         # The reason first, the version last: spark-submit merges a Python job's stderr into its
         # stdout, and there `... | tail -n 1` still yields exactly the version.
@@ -208,6 +262,94 @@ def _gate(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"gate: BLOCKED {decision.dataset} version {decision.version}: {decision.reason}", file=sys.stderr)
     return EXIT_CHECKS_FAILED
+
+
+def _documents():
+    from dqengine import documents
+
+    return documents
+
+
+def _document(args: argparse.Namespace, build: Callable[[], dict]) -> None:
+    """Keep the command's JSON document for ``main`` to print (``--format json`` only)."""
+    if getattr(args, "format", "text") == "json":
+        args.document = build()
+
+
+def _progress_conf(progress: object) -> dict[str, str]:
+    """Spark's console progress bar (stage progress on stderr) only for a person watching."""
+    return {"spark.ui.showConsoleProgress": "true"} if progress is not None else {}
+
+
+def _open_look_back(args: argparse.Namespace, reinstall: Callable[[], None]):
+    """The suite, its dataset identity, and the reader of its metrics location (``runs``, ``history``)."""
+    from dqengine.checks import load_suite
+    from dqengine.spark.dataset import dataset_identity
+    from dqengine.spark.store import open_records, resolve_location
+
+    suite = load_suite(args.suite)
+    location = resolve_location(args.metrics)
+
+    def spark_factory():  # only for a location that is not a local directory
+        from dqengine.spark.session import get_spark
+
+        spark = get_spark(f"dqengine-{args.command}:{suite.name}")
+        reinstall()
+        _quiet_unless_verbose(spark, args)
+        return spark
+
+    records = open_records(location, spark_factory)
+    store = getattr(records, "store", None)  # through Spark: a bare word settled to a schema or directory
+    return suite, dataset_identity(suite.dataset), str(store.location if store else records.location), records
+
+
+def _recorded_runs(records, suite, dataset: str, where: str, columns: list[str]) -> list[dict]:
+    from dqengine import metrics_schema as ms
+    from dqengine.history import NoRuns
+
+    runs = records.rows(ms.RUNS, columns, suite=suite.name, dataset=dataset)
+    if not runs:
+        raise NoRuns(suite.name, dataset, where)
+    return runs
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from dqengine import metrics_schema as ms
+    from dqengine.history import format_runs, recent_runs, runs_document
+
+    with _interruptible() as reinstall:
+        suite, dataset, where, records = _open_look_back(args, reinstall)
+        runs = _recorded_runs(records, suite, dataset, where,
+                              ["run_id", "dataset_version", "status", "started_at", "finished_at", "row_count",
+                               "constraints_total"])
+        checks = records.rows(ms.CHECK_RESULTS, ["run_id", "check", "constraint_index", "label", "severity",
+                                                 "status", "constraint_id"], suite=suite.name, dataset=dataset)
+    summaries = recent_runs(runs, checks, args.last)
+    print(format_runs(suite.name, dataset, summaries))
+    _document(args, lambda: runs_document(suite.name, dataset, where, summaries))
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from dqengine import metrics_schema as ms
+    from dqengine.history import (format_history, format_series, history_document, latest_run_series,
+                                  metric_series, select_metric)
+
+    with _interruptible() as reinstall:
+        suite, dataset, where, records = _open_look_back(args, reinstall)
+        _recorded_runs(records, suite, dataset, where, ["run_id"])
+        metrics = records.rows(ms.METRICS, ["run_id", "dataset_version", "entity", "instance", "name", "value",
+                                            "finished_at", "metric_key"], suite=suite.name, dataset=dataset)
+        checks = records.rows(ms.CHECK_RESULTS, ["label", "metric_key"], suite=suite.name, dataset=dataset)
+    series = metric_series(metrics, checks)
+    if args.metric is not None:
+        chosen = [select_metric(args.metric, series)]
+        print(format_series(chosen[0]))
+    else:
+        chosen = latest_run_series(series)
+        print(format_history(suite.name, dataset, chosen))
+    _document(args, lambda: history_document(suite.name, dataset, where, chosen))
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -219,29 +361,64 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _wants_json(argv: Sequence[str]) -> bool:
+    """``--format json`` is among the arguments: read before parsing, so that a usage error too
+    answers with a JSON document."""
+    argv = list(argv)
+    return "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
+
+
+def _print_document(document: dict) -> None:
+    from dqengine.documents import dumps
+
+    print(dumps(document), flush=True)
+
+
+def _failed(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> tuple[int, str | None]:
+    """Run the command: (exit code, None), or (exit code, the message printed on stderr) when it failed."""
+    try:
+        return handler(args), None
+    except ConfigError as exc:
+        message = str(exc) if exc.issues else f"dqengine: {exc}"
+        code = exc.exit_code
+    except DQEngineError as exc:
+        message, code = f"dqengine: {exc}", exc.exit_code
+    except Exception as exc:  # the last line of defence: one line, runtime exit code
+        logger.debug("unexpected failure", exc_info=True)
+        message, code = f"dqengine: internal error: {type(exc).__name__}: {first_line(exc)}", EXIT_RUNTIME
+    print(message, file=sys.stderr)
+    return code, message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Text mode prints what each command prints; ``--format json`` prints one JSON document on
+    stdout instead (the command's, or ``{"error": ..., "exit_code": ...}`` when it failed, the
+    same line as on stderr) and sends the text to stderr. The exit code is the same either way."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
     try:
         args = build_parser().parse_args(argv)
     except ConfigError as exc:
-        print(str(exc) if str(exc).startswith("dqengine") else f"dqengine: {exc}", file=sys.stderr)
+        message = str(exc) if str(exc).startswith("dqengine") else f"dqengine: {exc}"
+        print(message, file=sys.stderr)
+        if as_json:
+            _print_document(_documents().error_document(message, EXIT_CONFIG))
         return EXIT_CONFIG
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handler = {"validate": _validate, "run": _run, "gate": _gate, "schema": _schema}[args.command]
-    try:
-        return handler(args)
-    except ConfigError as exc:
-        print(str(exc) if exc.issues else f"dqengine: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except DQEngineError as exc:
-        print(f"dqengine: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except Exception as exc:  # the last line of defence: one line, runtime exit code
-        logger.debug("unexpected failure", exc_info=True)
-        print(f"dqengine: internal error: {type(exc).__name__}: {first_line(exc)}", file=sys.stderr)
-        return EXIT_RUNTIME
+    handler = {"validate": _validate, "run": _run, "gate": _gate, "schema": _schema, "runs": _runs,
+               "history": _history}[args.command]
+    if getattr(args, "format", "text") != "json":
+        return _failed(handler, args)[0]
+    with contextlib.redirect_stdout(sys.stderr):  # the text, for a person watching
+        code, message = _failed(handler, args)
+    document = getattr(args, "document", None) if message is None else None  # failed: the error, always
+    if document is None:
+        document = _documents().error_document(message or "dqengine: no result", code)
+    _print_document(document)
+    return code
 
 
 if __name__ == "__main__":

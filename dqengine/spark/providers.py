@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec, DetailQuery, ReferenceLookup, WindowColumn, quote_identifier
 from dqengine.errors import first_line
+from dqengine.progress import Progress, describe_pass
 from dqengine.planner import (
     FREQUENCIES,
     FUSED,
@@ -413,17 +414,20 @@ PROVIDERS: dict[str, Provider] = {
 
 
 def compute_plan(df: "DataFrame", plan: Plan, states: "StateCapture | None" = None,
-                 references: "Mapping[str, PinnedReference] | None" = None) -> dict[AnalyzerSpec, AnalyzerOutput]:
+                 references: "Mapping[str, PinnedReference] | None" = None,
+                 progress: "Progress | None" = None) -> dict[AnalyzerSpec, AnalyzerOutput]:
     """Every pass of ``plan`` in order; an output for every analyzer (and helper) of the plan.
 
     ``df`` carries the plan's derived columns already (the runner adds them); ``references``:
-    the pinned references of the ``reference`` passes.
+    the pinned references of the ``reference`` passes; ``progress``: called with one line as
+    each pass starts (``pass 2/4 grouping(reading_id): 3 analyzers...``).
     """
     derived = {name for name, _ in plan.derived_columns}
     table_columns = tuple(c for c in df.columns if c not in derived)
     outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
     left: list[AnalyzerSpec] = []  # a metadata pass's fallback it did not answer: for the fused scan
-    for p in plan.passes:
+    total = len(plan.passes)
+    for number, p in enumerate(plan.passes, 1):
         provider = PROVIDERS.get(p.provider)
         if provider is None:
             raise ValueError(f"no provider named {p.provider!r} (known: {', '.join(sorted(PROVIDERS))})")
@@ -432,14 +436,22 @@ def compute_plan(df: "DataFrame", plan: Plan, states: "StateCapture | None" = No
         if not p.specs:
             continue
         logger.info("pass %s%s: %d analyzers", p.provider, f"/{p.strategy}" if p.strategy else "", len(p.specs))
+        if progress is not None:
+            progress(f"pass {number}/{total} {describe_pass(p)}: {_analyzers(len(p.specs))}...")
         found = provider.compute(df, p, PassContext(plan, outputs, table_columns, states, references))
         outputs.update({spec: _stamped(output, p.provider) for spec, output in found.items()})
         left += [s for s in p.fallback if s not in found]
     if left:  # no fused scan in the plan: one of its own
+        if progress is not None:
+            progress(f"pass {total + 1}/{total + 1} {SCAN}/{FUSED}: {_analyzers(len(left))}...")
         outputs.update({spec: _stamped(output, SCAN) for spec, output in
                         DeequScanProvider().compute(df, Pass(SCAN, tuple(left), strategy=FUSED),
                                                     PassContext(plan, outputs, table_columns, states)).items()})
     return outputs
+
+
+def _analyzers(count: int) -> str:
+    return f"{count} analyzer" + ("" if count == 1 else "s")
 
 
 def _stamped(output: AnalyzerOutput, provider: str) -> AnalyzerOutput:

@@ -30,6 +30,7 @@ from dqengine.errors import ConfigError, DatasetError, RecordingError, first_lin
 from dqengine.identity import MetricScope, verdict_metric_name
 from dqengine.planner import ROW_COUNT, Plan, plan_suite, row_violations
 from dqengine.platforms import platform_for
+from dqengine.progress import Progress
 from dqengine.scores import score_results
 from dqengine.results import (ConstraintResult, ConstraintStatus, Outcome, RunResult, RunStatus, StateRecord,
                               run_status)
@@ -175,12 +176,13 @@ def _quarantine(spark: "SparkSession", suite: Suite, pinned: PinnedDataset, run_
 
 def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None,
               metrics: str | MetricsLocation | None = None, run_id: str | None = None,
-              record: bool = True, states: bool = True) -> RunResult:
+              record: bool = True, states: bool = True, progress: Progress | None = None) -> RunResult:
     """Verify the suite's dataset at one pinned Delta version and record the run.
 
     ``states``: also record Deequ's analyzer states (``state``/``sketch`` rows), which a later
     run can merge instead of rescanning; each costs a small file write (see
-    ``dqengine.spark.states``).
+    ``dqengine.spark.states``). ``progress``: called with one short line per step (each pass,
+    the recording), for a person watching (``dqengine.progress``).
     """
     ensure_classic_session(spark)
     run_id = run_id or new_run_id()
@@ -218,7 +220,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         for name, expression in plan.derived_columns:  # expressions come from registry code
             df = df.withColumn(name, F.expr(expression))
         capture = StateCapture() if store is not None and states else None
-        outputs = compute_plan(df, plan, states=capture, references=references)
+        outputs = compute_plan(df, plan, states=capture, references=references, progress=progress)
         size = outputs[ROW_COUNT].value()
         row_count = int(size) if size is not None else None
         results = _evaluate(suite, _Context(row_count, pinned.schema, outputs, started), dropped, plan, scope, df)
@@ -262,6 +264,8 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         unfiltered_row_count=unfiltered, scores=tuple(scores), score_failures=below,
     )
     if store is not None:
+        if progress is not None:
+            progress(f"recording run {run_id} in {store.location}...")
         try:
             store.write(run)
         except Exception as exc:
