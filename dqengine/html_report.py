@@ -363,7 +363,7 @@ tr.failed td.status { font-weight: 700; color: #b71c1c; } tr.failed.warning td.s
 .verdict.UNKNOWN { background: #f2f2f2; border-color: #757575; }
 .trends { display: flex; flex-wrap: wrap; gap: 12px; }
 figure { margin: 0; border: 1px solid #d0d0d0; padding: 6px; width: 480px; }
-figure.failed { border: 2px solid #c62828; }
+figure.failed { border: 2px solid #c62828; } figure.failed.warning { border-color: #b26a00; }
 figure img { width: 480px; height: auto; display: block; }
 figcaption { font-size: 12px; margin-top: 4px; word-break: break-word; }
 .msg { max-width: 40em; word-break: break-word; }
@@ -433,14 +433,14 @@ def _trends_html(report: Report, images: Mapping[str, bytes]) -> str:
     figures = []
     for t in report.trends:
         row = status.get(t.key)
-        failed = row is not None and not row.passed
+        kind = "passed" if row is None or row.passed else ("failed" if row.blocking else "failed warning")
         png = images.get(t.key)
         picture = (f'<img alt="{_text(t.label)} by dataset version" '
                    f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">' if png
                    else "<p>(no plot)</p>")
         threshold = f"threshold {_text(t.threshold)}" if t.threshold else "no threshold"
         drawn = "" if t.bounds or not t.threshold else " (not drawn: not a numeric bound)"
-        figures.append(f'<figure class="{"failed" if failed else "passed"}">{picture}<figcaption>'
+        figures.append(f'<figure class="{kind}">{picture}<figcaption>'
                        f"<b>{_text(t.check)}</b> / {_text(t.label)}: {_text(t.metric_name)}, {threshold}{drawn}; "
                        f"{len(t.points)} version(s)</figcaption></figure>")
     return f'<div class="trends">{"".join(figures)}</div>'
@@ -528,9 +528,11 @@ def write_report(html_text: str, out_dir: str, name: str) -> str:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # disk full, permissions...: a runtime failure (exit 3), in one line
+            raise DQEngineError(f"cannot write the report {target}: {exc.strerror or exc}") from exc
         raise
     return target
 

@@ -75,16 +75,24 @@ def trend_png(trend: Trend, *, width: float = 4.8, height: float = 2.6, dpi: int
                               label="threshold " + " / ".join(_bound_text(b) for b in trend.bounds)))
     if bands:
         handles.append(Line2D([], [], color=_ANOMALY, linewidth=6, alpha=0.5, label="expected range"))
+    if missing:
+        handles.append(Line2D([], [], color=STATUS_COLOURS["ERROR"], marker="x", linestyle="none",
+                              label="no value (error, not evaluated)"))
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    versions = xs + missing + [b.dataset_version for b in bands]
-    if versions and min(versions) == max(versions):
-        ax.set_xlim(min(versions) - 1, max(versions) + 1)
-    values = ys + list(trend.bounds)
-    if values and max(values) - min(values) < 1e-12:  # one flat value: show it mid-axis, not on an edge
-        centre = values[0]
-        pad = abs(centre) * 0.05 or 0.5
-        ax.set_ylim(centre - pad, centre + pad)
+    versions = sorted(set(xs + missing + [b.dataset_version for b in bands]))
+    if 0 < len(versions) <= 12:  # a tick at each version there is, and none between or beyond
+        ax.set_xticks(versions)
+        ax.set_xlim(versions[0] - 0.5, versions[-1] + 0.5)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    # Every value and every bound inside the axes, off its edges: a value just below its bound
+    # (0.9995 under >= 1) must show below the line, however close.
+    values = ys + list(trend.bounds) + [v for b in bands for v in (b.lower, b.upper) if _finite(v)]
+    if values:
+        low, high = min(values), max(values)
+        pad = (high - low) * 0.12 if high > low else (abs(low) * 0.05 or 0.5)
+        ax.set_ylim(low - pad, high + pad)
+    ax.ticklabel_format(axis="y", useOffset=False)
     ax.set_xlabel("dataset version")
     ax.set_ylabel("value")
     ax.grid(True, color="#e0e0e0", linewidth=0.6)

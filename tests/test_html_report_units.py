@@ -252,6 +252,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(hr.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(hr.DQEngineError) as exc:
         hr.write_report("<p>two</p>", str(out), "r.html")
+    assert str(exc.value) == f"cannot write the report {out / 'r.html'}: disk full" and exc.value.exit_code == 3
     assert sorted(os.listdir(out)) == ["r.html"] and (out / "r.html").read_text() == "<p>one</p>"
