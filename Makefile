@@ -41,12 +41,8 @@ BENCH_ROWS ?= 1000000
 BENCH_RUNS ?= 5
 BENCH_SUITES ?= P,A,B,C,D
 
-# matplotlib draws the chart; only the benchmark needs it, so it is not in the dev extra.
-$(STAMPS)/bench: $(STAMPS)/venv setup.py
-	$(VENV)/bin/pip install --quiet -e '.[bench]'
-	@touch $@
-
-bench: setup $(STAMPS)/bench
+# matplotlib draws the chart; it is installed with dqengine (the report command draws with it too).
+bench: setup
 	$(PY) bench/generate.py --rows $(BENCH_ROWS)
 	@bash bench/gx/setup_gx.sh || echo "(GX lean is left out of suite P)"
 	$(PY) bench/bench_suites.py --data bench_data/sensor_readings-$(BENCH_ROWS) --suites $(BENCH_SUITES) --runs $(BENCH_RUNS)
