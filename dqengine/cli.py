@@ -70,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics", help="metrics location, as for run")
 
     p = sub.add_parser("schema", help="print the JSON Schema of suite files")
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of a run: the gate's verdict, failed "
+                                      "constraints first, trends by dataset version, scores")
+    p.add_argument("suite", metavar="SUITE")
+    p.add_argument("--run", dest="run_id", metavar="RUN_ID",
+                   help="the run to report (default: the suite's latest run on its dataset, by finished_at)")
+    p.add_argument("--metrics", help="metrics location, as for run")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="directory to write <suite>-<run id>.html into (created if missing)")
     return parser
 
 
@@ -219,6 +228,63 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    """The HTML page of one run (``dqengine.html_report``); prints the file's path. On local paths
+    no JVM is started (the records and the gate are read with delta-rs)."""
+    from datetime import datetime, timezone
+
+    from dqengine import fastgate, html_report
+    from dqengine import metrics_schema as ms
+    from dqengine.checks import load_suite
+    from dqengine.errors import DatasetError
+    from dqengine.plots import trend_png
+    from dqengine.spark.dataset import dataset_identity
+    from dqengine.spark.store import open_records, resolve_location
+
+    suite = load_suite(args.suite)
+    location = resolve_location(args.metrics)
+    out_dir = html_report.check_out_dir(args.out)
+    dataset = dataset_identity(suite.dataset)
+    scope = {"suite": suite.name, "dataset": dataset}
+    with _interruptible() as reinstall:
+        sessions: list = []
+
+        def spark_factory():  # started only for a location or dataset that is not a local path
+            if not sessions:
+                from dqengine.spark.session import get_spark
+
+                sessions.append(get_spark(f"dqengine-report:{suite.name}"))
+                reinstall()
+                _quiet_unless_verbose(sessions[0], args)
+            return sessions[0]
+
+        records = open_records(location, spark_factory)
+        runs = records.rows(ms.RUNS, html_report.RUN_COLUMNS, **scope)
+        run = html_report.select_run(runs, args.run_id, suite=suite.name, suite_file=args.suite, dataset=dataset,
+                                     location=str(location))
+        history = records.rows(ms.CHECK_RESULTS, html_report.CHECK_COLUMNS, **scope)
+        scores = records.rows(ms.SCORES, html_report.SCORE_COLUMNS, run_id=run["run_id"], **scope)
+        # The gate's own decision about the version this run verified.
+        version = run["dataset_version"]
+        try:
+            if fastgate.applies(suite, location) and os.environ.get("DQENGINE_GATE_SPARK") != "1":
+                decision = fastgate.decide(suite, version=version, location=location)
+            else:
+                from dqengine.spark.gate import decide
+
+                decision = decide(spark_factory(), suite, version=version, metrics=location)
+            verdict = html_report.Verdict(decision.certified, decision.version, decision.reason)
+        except DatasetError as exc:  # the dataset (or that version) is gone: report the run all the same
+            verdict = html_report.Verdict(None, version, f"the gate cannot decide: {exc}")
+    report = html_report.assemble(
+        suite=suite.name, location=str(location), run=run,
+        check_rows=[h for h in history if h["run_id"] == run["run_id"]], history=history, score_rows=scores,
+        verdict=verdict, engine_version=__version__, generated_at=datetime.now(timezone.utc), runs_recorded=len(runs))
+    page = html_report.render_html(report, {t.key: trend_png(t) for t in report.trends})
+    print(html_report.write_report(page, out_dir, html_report.report_file_name(suite.name, run["run_id"])))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -229,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handler = {"validate": _validate, "run": _run, "gate": _gate, "schema": _schema}[args.command]
+    handler = {"validate": _validate, "run": _run, "gate": _gate, "schema": _schema, "report": _report}[args.command]
     try:
         return handler(args)
     except ConfigError as exc:

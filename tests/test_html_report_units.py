@@ -34,8 +34,9 @@ def _check(run: dict, check: str, index: int, status: str, value: float | None, 
 
 
 def _assemble(run, history, verdict=hr.Verdict(False, 2, "failed: run r2 ..."), **kw) -> hr.Report:
-    return hr.assemble(suite="s", location="/m", run=run, check_rows=[h for h in history if h["run_id"] == run["run_id"]],
-                       history=history, score_rows=kw.pop("score_rows", []), verdict=verdict, engine_version="9.9",
+    mine = [h for h in history if h["run_id"] == run["run_id"]]
+    return hr.assemble(suite="s", location="/m", run=run, check_rows=mine, history=history,
+                       score_rows=kw.pop("score_rows", []), verdict=verdict, engine_version="9.9",
                        generated_at=datetime(2026, 3, 3, tzinfo=timezone.utc), **kw)
 
 
@@ -100,7 +101,8 @@ def test_select_run_without_runs_or_with_an_unknown_id():
     assert no_runs.value.exit_code == 1
     with pytest.raises(ConfigError) as unknown:
         hr.select_run([_run("a", 0, 1)], "zz", suite="s", suite_file="s.yml", dataset="/d", location="/m")
-    assert str(unknown.value) == "--run zz: no run zz of suite 's' on /d in /m; the latest is a (leave out --run for it)"
+    assert str(unknown.value) == ("--run zz: no run zz of suite 's' on /d in /m; the latest is a "
+                                  "(leave out --run for it)")
     assert unknown.value.exit_code == 2
 
 
