@@ -41,6 +41,8 @@ setup(
         # in well under a second instead of starting Spark (several seconds). 1.x reads into
         # arro3 arrays (QueryBuilder), so pyarrow is not needed; tested with 1.6.6.
         "deltalake>=1.6,<2",
+        # `dqengine report` draws each constraint's trend as a PNG (Agg backend, no display).
+        "matplotlib>=3.8",
     ],
     extras_require={
         "spark35": SPARK35,
@@ -52,8 +54,6 @@ setup(
             "jsonschema>=4.20",  # validates example suites against conf/suite.schema.json
             "hypothesis>=6.100",  # random YAML documents fed to the loader
         ],
-        # `make bench` only: the bar chart of bench/bench_suites.py.
-        "bench": ["matplotlib>=3.8"],
     },
     entry_points={
         "console_scripts": [

@@ -283,7 +283,7 @@ def chart(report: dict, out: Path) -> bool:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib is not installed: no chart (make bench installs it: pip install -e '.[bench]')",
+        print("matplotlib is not installed: no chart (it comes with dqengine: pip install -e .)",
               file=sys.stderr)
         return False
     results = report["suites"]

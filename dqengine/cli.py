@@ -77,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of suite files")
     _add_look_back_parsers(sub)
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of a run: the gate's verdict, failed "
+                                      "constraints first, trends by dataset version, scores")
+    p.add_argument("suite", metavar="SUITE")
+    p.add_argument("--run", dest="run_id", metavar="RUN_ID",
+                   help="the run to report (default: the suite's latest run on its dataset, by finished_at)")
+    p.add_argument("--metrics", help="metrics location, as for run")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="directory to write <suite>-<run id>.html into (created if missing)")
     return parser
 
 
@@ -303,13 +312,13 @@ def _open_look_back(args: argparse.Namespace, reinstall: Callable[[], None]):
     return suite, dataset_identity(suite.dataset), str(store.location if store else records.location), records
 
 
-def _recorded_runs(records, suite, dataset: str, where: str, columns: list[str]) -> list[dict]:
+def _recorded_runs(records, suite, dataset: str, where: str, columns: list[str], suite_file: str) -> list[dict]:
     from dqengine import metrics_schema as ms
     from dqengine.history import NoRuns
 
     runs = records.rows(ms.RUNS, columns, suite=suite.name, dataset=dataset)
     if not runs:
-        raise NoRuns(suite.name, dataset, where)
+        raise NoRuns(suite.name, dataset, where, suite_file)
     return runs
 
 
@@ -321,7 +330,7 @@ def _runs(args: argparse.Namespace) -> int:
         suite, dataset, where, records = _open_look_back(args, reinstall)
         runs = _recorded_runs(records, suite, dataset, where,
                               ["run_id", "dataset_version", "status", "started_at", "finished_at", "row_count",
-                               "constraints_total"])
+                               "constraints_total"], args.suite)
         checks = records.rows(ms.CHECK_RESULTS, ["run_id", "check", "constraint_index", "label", "severity",
                                                  "status", "constraint_id"], suite=suite.name, dataset=dataset)
     summaries = recent_runs(runs, checks, args.last)
@@ -337,7 +346,7 @@ def _history(args: argparse.Namespace) -> int:
 
     with _interruptible() as reinstall:
         suite, dataset, where, records = _open_look_back(args, reinstall)
-        _recorded_runs(records, suite, dataset, where, ["run_id"])
+        _recorded_runs(records, suite, dataset, where, ["run_id"], args.suite)
         metrics = records.rows(ms.METRICS, ["run_id", "dataset_version", "entity", "instance", "name", "value",
                                             "finished_at", "metric_key"], suite=suite.name, dataset=dataset)
         checks = records.rows(ms.CHECK_RESULTS, ["label", "metric_key"], suite=suite.name, dataset=dataset)
@@ -390,6 +399,63 @@ def _failed(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
     return code, message
 
 
+def _report(args: argparse.Namespace) -> int:
+    """The HTML page of one run (``dqengine.html_report``); prints the file's path. On local paths
+    no JVM is started (the records and the gate are read with delta-rs)."""
+    from datetime import datetime, timezone
+
+    from dqengine import fastgate, html_report
+    from dqengine import metrics_schema as ms
+    from dqengine.checks import load_suite
+    from dqengine.errors import DatasetError
+    from dqengine.plots import trend_png
+    from dqengine.spark.dataset import dataset_identity
+    from dqengine.spark.store import open_records, resolve_location
+
+    suite = load_suite(args.suite)
+    location = resolve_location(args.metrics)
+    out_dir = html_report.check_out_dir(args.out)
+    dataset = dataset_identity(suite.dataset)
+    scope = {"suite": suite.name, "dataset": dataset}
+    with _interruptible() as reinstall:
+        sessions: list = []
+
+        def spark_factory():  # started only for a location or dataset that is not a local path
+            if not sessions:
+                from dqengine.spark.session import get_spark
+
+                sessions.append(get_spark(f"dqengine-report:{suite.name}"))
+                reinstall()
+                _quiet_unless_verbose(sessions[0], args)
+            return sessions[0]
+
+        records = open_records(location, spark_factory)
+        runs = records.rows(ms.RUNS, html_report.RUN_COLUMNS, **scope)
+        run = html_report.select_run(runs, args.run_id, suite=suite.name, suite_file=args.suite, dataset=dataset,
+                                     location=str(location))
+        history = records.rows(ms.CHECK_RESULTS, html_report.CHECK_COLUMNS, **scope)
+        scores = records.rows(ms.SCORES, html_report.SCORE_COLUMNS, run_id=run["run_id"], **scope)
+        # The gate's own decision about the version this run verified.
+        version = run["dataset_version"]
+        try:
+            if fastgate.applies(suite, location) and os.environ.get("DQENGINE_GATE_SPARK") != "1":
+                decision = fastgate.decide(suite, version=version, location=location)
+            else:
+                from dqengine.spark.gate import decide
+
+                decision = decide(spark_factory(), suite, version=version, metrics=location)
+            verdict = html_report.Verdict(decision.certified, decision.version, decision.reason)
+        except DatasetError as exc:  # the dataset (or that version) is gone: report the run all the same
+            verdict = html_report.Verdict(None, version, f"the gate cannot decide: {exc}")
+    report = html_report.assemble(
+        suite=suite.name, location=str(location), run=run,
+        check_rows=[h for h in history if h["run_id"] == run["run_id"]], history=history, score_rows=scores,
+        verdict=verdict, engine_version=__version__, generated_at=datetime.now(timezone.utc), runs_recorded=len(runs))
+    page = html_report.render_html(report, {t.key: trend_png(t) for t in report.trends})
+    print(html_report.write_report(page, out_dir, html_report.report_file_name(suite.name, run["run_id"])))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Text mode prints what each command prints; ``--format json`` prints one JSON document on
     stdout instead (the command's, or ``{"error": ..., "exit_code": ...}`` when it failed, the
@@ -409,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler = {"validate": _validate, "run": _run, "gate": _gate, "schema": _schema, "runs": _runs,
-               "history": _history}[args.command]
+               "history": _history, "report": _report}[args.command]
     if getattr(args, "format", "text") != "json":
         return _failed(handler, args)[0]
     with contextlib.redirect_stdout(sys.stderr):  # the text, for a person watching

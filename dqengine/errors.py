@@ -71,6 +71,17 @@ class DatasetError(ConfigError):
     """The dataset named by a suite does not exist, or lacks the version or columns it needs."""
 
 
+class NoRunsYet(DQEngineError):
+    """The suite never ran on its dataset at this location (runs, history, report): exit 1, as the
+    gate answers "never checked" (the data is not known to be good), not 2 (nothing is misconfigured)."""
+
+    exit_code = EXIT_CHECKS_FAILED
+
+    def __init__(self, suite: str, dataset: str, location: str, suite_file: str = "SUITE"):
+        super().__init__(f"no runs of suite '{suite}' on {dataset} in {location} yet; "
+                         f"run `dqengine run {suite_file}` first")
+
+
 class UnsupportedPlatformError(DQEngineError):
     """Spark version, Spark Connect or a missing JVM library: the engine cannot run here."""
 

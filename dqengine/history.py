@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from dqengine.errors import ConfigError, DQEngineError, EXIT_CHECKS_FAILED
+from dqengine.errors import ConfigError, NoRunsYet
 
 __all__ = ["RunSummary", "Point", "MetricSeries", "NoRuns", "DEFAULT_LAST", "recent_runs", "format_runs",
            "runs_document", "metric_series", "latest_run_series", "select_metric", "sparkline", "format_history",
@@ -26,14 +26,8 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 MISSING = "·"
 
 
-class NoRuns(DQEngineError):
-    """Nothing was recorded for this suite on this dataset: like the gate's "never checked", exit 1."""
-
-    exit_code = EXIT_CHECKS_FAILED
-
-    def __init__(self, suite: str, dataset: str, location: str):
-        super().__init__(f"no runs of suite {suite} on dataset {dataset} in {location} yet; "
-                         f"run `dqengine run SUITE` first")
+#: kept under its first name: the error of a suite with nothing recorded
+NoRuns = NoRunsYet
 
 
 def check_last(last: int) -> int:

@@ -169,12 +169,12 @@ def test_no_runs_yet_is_exit_1(recorded, tmp_path, capsys, write_suite):
     for command in ("runs", "history"):
         code, out, err = _cli(capsys, command, suite, "--metrics", empty)
         assert (code, out) == (1, "")
-        assert err == (f"dqengine: no runs of suite sensors on dataset {path} in {empty} yet; "
-                       "run `dqengine run SUITE` first\n")
+        assert err == (f"dqengine: no runs of suite 'sensors' on {path} in {empty} yet; "
+                       f"run `dqengine run {suite}` first\n")
     other = write_suite(SUITE.format(path=path).replace("suite: sensors", "suite: other"), name="other.yml")
     code, out, err = _cli(capsys, "runs", str(other), "--metrics", metrics, "--format", "json")
-    message = (f"dqengine: no runs of suite other on dataset {path} in {metrics} yet; "
-               "run `dqengine run SUITE` first")
+    message = (f"dqengine: no runs of suite 'other' on {path} in {metrics} yet; "
+               f"run `dqengine run {other}` first")
     assert (code, err) == (1, message + "\n")
     assert json.loads(out) == {"error": message, "exit_code": 1}
 

@@ -93,10 +93,10 @@ def test_runs_table_and_document():
 
 
 def test_no_runs_is_exit_1_with_the_way_out():
-    error = NoRuns("sensors", "/data/readings", "/m")
+    error = NoRuns("sensors", "/data/readings", "/m", "conf/sensors.yml")
     assert error.exit_code == 1
-    assert str(error) == ("no runs of suite sensors on dataset /data/readings in /m yet; "
-                          "run `dqengine run SUITE` first")
+    assert str(error) == ("no runs of suite 'sensors' on /data/readings in /m yet; "
+                          "run `dqengine run conf/sensors.yml` first")
 
 
 METRICS = [
