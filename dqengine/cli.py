@@ -76,6 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of suite files")
+
+    p = sub.add_parser("suggest", help="profile a table with Deequ and write a starter suite, each threshold "
+                                       "commented with the value observed")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--table", help="metastore table to profile")
+    source.add_argument("--path", help="Delta table path to profile")
+    p.add_argument("--version", dest="dataset_version", type=_version,
+                   help="Delta version to profile (default: the latest); the suite pins it")
+    p.add_argument("--out", required=True, metavar="FILE", help="suite file to write")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
     _add_look_back_parsers(sub)
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a run: the gate's verdict, failed "
@@ -399,6 +409,69 @@ def _failed(handler: Callable[[argparse.Namespace], int], args: argparse.Namespa
     return code, message
 
 
+def _suggest(args: argparse.Namespace) -> int:
+    """Deequ's profiler and suggestion rules on one pinned version, written as a suite that
+    ``validate`` accepts (read back before it is written); prints the file's path."""
+    import json
+    import tempfile
+    from datetime import datetime, timezone
+
+    from dqengine.checks import parse_suite
+    from dqengine.errors import DatasetError
+    from dqengine.suggest import suggestions_from_deequ, suite_name_for, suite_yaml
+
+    out = os.path.abspath(args.out)
+    if os.path.isdir(out):
+        raise ConfigError(f"--out {args.out}: is a directory; give the suite file to write, e.g. "
+                          f"{os.path.join(args.out, 'suite.yml')}")
+    if os.path.exists(out) and not args.force:
+        raise ConfigError(f"--out {args.out}: exists; pass --force to replace it, or give another file")
+    if not os.path.isdir(os.path.dirname(out)):
+        raise ConfigError(f"--out {args.out}: directory {os.path.dirname(out)} does not exist; create it first")
+    where, value = ("table", args.table) if args.table is not None else ("path", args.path)
+    dataset: dict = {where: value}
+    probe_text = f"suite: probe\ndataset: {{{where}: {json.dumps(value)}}}\nchecks:\n  - name: c\n    constraints:\n" \
+                 "      - row_count: {must_be_greater_than: 0}\n"
+    try:
+        probe = parse_suite(probe_text, f"--{where}")
+    except ConfigError as exc:  # a table name our suites refuse: say it of the option
+        raise ConfigError(f"--{where} {value}: " + "; ".join(i.message for i in exc.issues)) from None
+    from dqengine.spark.dataset import pin_dataset
+    from dqengine.spark.session import get_spark
+    from dqengine.spark.suggest import profile_and_suggest
+
+    with _interruptible() as reinstall:
+        spark = get_spark(f"dqengine-suggest:{value}")
+        reinstall()
+        _quiet_unless_verbose(spark, args)
+        try:
+            pinned = pin_dataset(spark, probe, args.dataset_version)
+        except DatasetError as exc:
+            raise DatasetError(f"--{where} {value}: " + ("; ".join(i.message for i in exc.issues)
+                                                         if exc.issues else str(exc))) from None
+        profiles, suggested, rows = profile_and_suggest(spark, pinned.df)
+    items, left_out = suggestions_from_deequ(profiles, suggested, pinned.schema, rows)
+    dataset["version"] = pinned.version
+    text = suite_yaml(name=suite_name_for(value), dataset=dataset, described=f"{value} version {pinned.version}",
+                      rows=rows, generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      suggestions=items, left_out=left_out)
+    parse_suite(text, out)  # what we write must load; a ConfigError here is ours, reported as is
+    fd, temp = tempfile.mkstemp(prefix=".suggest-", suffix=".yml", dir=os.path.dirname(out))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(temp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    print(f"suggest: {len(items)} constraints from {rows} rows of {value} version {pinned.version}"
+          + (f"; {len(left_out)} suggestion(s) without a dqengine type listed at the end" if left_out else ""),
+          file=sys.stderr)
+    print(out)
+    return EXIT_OK
+
+
 def _report(args: argparse.Namespace) -> int:
     """The HTML page of one run (``dqengine.html_report``); prints the file's path. On local paths
     no JVM is started (the records and the gate are read with delta-rs)."""
@@ -475,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler = {"validate": _validate, "run": _run, "gate": _gate, "schema": _schema, "runs": _runs,
-               "history": _history, "report": _report}[args.command]
+               "history": _history, "report": _report, "suggest": _suggest}[args.command]
     if getattr(args, "format", "text") != "json":
         return _failed(handler, args)[0]
     with contextlib.redirect_stdout(sys.stderr):  # the text, for a person watching
