@@ -128,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               "ORDER BY dataset_version").show(truncate=60)
     print(f"all of it is one Delta table, {Path(args.metrics).resolve()}/dq_records; in a session, "
           f"dqengine.spark.store.register_views(spark, '{args.metrics}') makes the three views")
+    print("\nnext, no JVM needed on these local paths:\n"
+          f"  .venv/bin/dqengine runs {args.suite} --metrics {args.metrics}\n"
+          f"  .venv/bin/dqengine history {args.suite} --metrics {args.metrics}\n"
+          f"  .venv/bin/dqengine report {args.suite} --metrics {args.metrics} --out reports")
     ok = (not run0.status.certifies) and run1.status.certifies and version == v1
     return 0 if ok else 1
 
