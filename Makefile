@@ -55,7 +55,8 @@ test-quick: setup $(STAMPS)/chromium
 
 # Timings, never part of the tests (README "Benchmark"): the suites of bench/suites/ on a generated
 # table against the other contenders (GX lean on P from .venv-gx, when PyPI is reachable), B again
-# on 100K rows (its 2 s target), a run by phase, and start-up of real dqengine processes. Results
+# on 100K rows (its 2 s target), the cost and plan of the time-series constraints (suite T), a run by
+# phase, and start-up of real dqengine processes. Results
 # under bench/results/. BENCH_ROWS=10000000 is the reference size of suite P.
 BENCH_ROWS ?= 1000000
 BENCH_RUNS ?= 5
@@ -66,6 +67,7 @@ bench: setup
 	$(PY) bench/generate.py --rows $(BENCH_ROWS)
 	@bash bench/gx/setup_gx.sh || echo "(GX lean is left out of suite P)"
 	$(PY) bench/bench_suites.py --data bench_data/sensor_readings-$(BENCH_ROWS) --suites $(BENCH_SUITES) --runs $(BENCH_RUNS)
+	$(PY) bench/bench_timeseries.py --data bench_data/sensor_readings-$(BENCH_ROWS) --runs 3
 ifneq ($(BENCH_ROWS),100000)
 	$(PY) bench/generate.py --rows 100000
 	$(PY) bench/bench_suites.py --data bench_data/sensor_readings-100000 --suites B --runs $(BENCH_RUNS)

@@ -146,3 +146,14 @@ def test_targets_of_b_include_the_2_second_target_only_on_100k_rows():
                      "dqengine on 100K rows <= 2 s": True}
     assert "dqengine on 100K rows <= 2 s" not in {t["target"] for t in bench_suites.targets("B", medians, 10**6)}
     assert bench_suites.targets("A", {"pydeequ": 10.0}, 10**6) == []  # no dqengine time, no target
+
+
+def test_bench_timeseries_times_suite_t_against_t_without_its_series():
+    sys.path.insert(0, str(REPO / "bench"))
+    import bench_timeseries
+
+    whole, scan_only = bench_timeseries._suites("/data/t")
+    series = {"max_gap", "sampling_completeness", "stuck_value", "max_rate_of_change", "monotonic", "freshness"}
+    assert {c.name for c in whole.constraints} - {c.name for c in scan_only.constraints} == series
+    assert not series & {c.name for c in scan_only.constraints} and len(scan_only.constraints) == 3
+    assert whole.dataset.path == scan_only.dataset.path == "/data/t"
