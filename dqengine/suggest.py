@@ -54,9 +54,38 @@ class Suggestion:
     observed: str
 
 
+#: What a YAML reader does not take as written inside a double-quoted scalar or a comment: its
+#: line breaks besides \n and \r (NEL, LS, PS: folded or ending a comment) and the characters
+#: YAML calls non-printable (C0/C1 controls, DEL, surrogates, U+FFFE/U+FFFF).
+_NOT_AS_WRITTEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escape(char: str) -> str:
+    return f"\\u{ord(char):04x}"  # every such character is in the BMP; JSON and YAML both read \uXXXX
+
+
+def _number_text(value: float) -> str:
+    """A float as YAML (1.1, as PyYAML reads it) reads it back, exactly: ``repr``, with the dot
+    YAML needs before an exponent (``1e-05`` is text to YAML; ``1.0e-05`` a number)."""
+    text = repr(float(value))
+    mantissa, e, exponent = text.partition("e")
+    if e and "." not in mantissa:
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
 def _q(value: Any) -> str:
-    """A YAML scalar for any string or number (JSON syntax is YAML syntax)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A YAML scalar for any string or number. Strings are JSON strings (valid YAML), with the
+    characters YAML would fold or refuse escaped as YAML escapes; numbers keep every digit."""
+    if isinstance(value, float):
+        return _number_text(value)
+    text = json.dumps(value, ensure_ascii=False)
+    return _NOT_AS_WRITTEN.sub(lambda m: _escape(m.group()), text) if isinstance(value, str) else text
+
+
+def _comment(text: str) -> str:
+    """Text that stays one comment line, whatever it quotes from the data."""
+    return _NOT_AS_WRITTEN.sub(lambda m: _escape(m.group()), text.replace("\r", " ").replace("\n", " "))
 
 
 def _family(spark_type: str | None) -> str:
@@ -146,7 +175,7 @@ def suggestions_from_deequ(profiles: Mapping[str, Any], suggestions: Mapping[str
             if bound is None:
                 left_out.append(f"{rule} on {column}: no lower bound in {code!r}")
                 continue
-            out.append(Suggestion(check, constraint, f"{{column: {_q(column)}, must_be_at_least: {_fmt(bound)}}}",
+            out.append(Suggestion(check, constraint, f"{{column: {_q(column)}, must_be_at_least: {_q(bound)}}}",
                                   f"{observed} over {rows} rows; Deequ's lower bound {_fmt(bound)}"))
         elif constraint == "non_negative":
             if family not in ("integral", "numeric"):
@@ -172,7 +201,7 @@ def suggestions_from_deequ(profiles: Mapping[str, Any], suggestions: Mapping[str
             values = sorted(values, key=lambda v: (str(type(v)), v))
             listed = ", ".join(_q(v) for v in values)
             bound = _lower_bound(code) if rule == "FractionalCategoricalRangeRule" else None
-            extra = f", min_fraction: {_fmt(bound)}" if bound is not None else ""
+            extra = f", min_fraction: {_q(bound)}" if bound is not None else ""
             histogram = columns.get(column, {}).get("histogram") or []
             seen = f"{len(histogram)} distinct value{'s' if len(histogram) != 1 else ''}" if histogram else "categories"
             out.append(Suggestion(check, constraint, f"{{column: {_q(column)}, values: [{listed}]{extra}}}",
@@ -239,8 +268,8 @@ def suite_yaml(*, name: str, dataset: Mapping[str, Any], described: str, rows: i
         if not items:
             continue
         lines += [f"  - name: {check}", f"    severity: {severity}", "    constraints:"]
-        lines += [f"      - {s.constraint}: {s.params}  # observed: {s.observed}" for s in items]
+        lines += [f"      - {s.constraint}: {s.params}  # observed: {_comment(s.observed)}" for s in items]
     if left_out:
         lines.append("# Deequ suggested these too; dqengine has no constraint type for them:")
-        lines += [f"#   {line}".replace("\n", " ") for line in left_out]
+        lines += [f"#   {_comment(line)}" for line in left_out]
     return "\n".join(lines) + "\n"

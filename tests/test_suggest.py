@@ -136,3 +136,26 @@ def test_readme_suggest_commands_on_the_demo_table(spark, tmp_path, monkeypatch,
     assert starter.name == "sensor_readings" and starter.dataset.version == 1
     run = run_suite(spark, starter, metrics=str(tmp_path / "m"))  # its relative path: from the cwd, as written
     assert run.status.certifies, [(r.label, r.message) for r in run.constraints if r.status.value != "PASSED"]
+
+
+def test_odd_column_names_and_tiny_numbers_round_trip(spark, tmp_path, capsys):
+    """Deequ's profiler names `t.val` in backticks; the suite must still name the column itself,
+    and an observed 1e-05 must be written as a number YAML reads back."""
+    data = str(tmp_path / "odd")
+    rows = [(i, None if i % 5 == 0 else 1e-05 * (i + 1), ["a: b #1", 'say "hi"', "ü€"][i % 3]) for i in range(60)]
+    spark.createDataFrame(rows, "`id-key` BIGINT, `t.val` DOUBLE, `c:ü#` STRING").write.format("delta").save(data)
+    out = tmp_path / "odd.yml"
+    code, _, err = _cli(capsys, "suggest", "--path", data, "--out", str(out))
+    assert code == 0, err
+    assert main(["validate", str(out)]) == 0
+    suite = load_suite(out)
+    on = {(spec.name, spec.columns[0] if spec.columns else "") for spec in suite.constraints}
+    assert {("is_complete", "id-key"), ("between", "id-key"), ("completeness", "t.val"), ("between", "t.val"),
+            ("is_complete", "c:ü#"), ("allowed_values", "c:ü#")} <= on, sorted(on)
+    between = next(spec.params for spec in suite.constraints if spec.name == "between" and spec.columns == ("t.val",))
+    assert (between.min, between.max) == (1e-05 * 2, 1e-05 * 60)
+    allowed = next(spec.params for spec in suite.constraints if spec.name == "allowed_values")
+    assert sorted(allowed.values) == sorted(["a: b #1", 'say "hi"', "ü€"])
+    assert "no dqengine type" not in out.read_text(encoding="utf-8")
+    run = run_suite(spark, suite, metrics=str(tmp_path / "m"))
+    assert run.status.certifies, [(r.label, r.message) for r in run.constraints if r.status.value != "PASSED"]

@@ -1,6 +1,8 @@
 """dqengine.suggest: Deequ's suggestion and profile JSON -> our YAML, on hand-made documents."""
 from __future__ import annotations
 
+import json
+
 import yaml
 
 from dqengine.checks import parse_suite
@@ -97,3 +99,41 @@ def test_suite_names_from_tables_and_paths():
     assert suite_name_for("/data/lake/sensor readings/") == "sensor_readings"
     assert suite_name_for("s3://bucket/2026") == "suite_2026"
     assert suite_name_for("`main`.`q`.`t-1`") == "t-1"
+
+
+def test_numbers_with_an_exponent_stay_numbers_and_keep_every_digit(tmp_path):
+    """repr(1e-05) is "1e-05", which YAML 1.1 reads as text; the suite must still load."""
+    profiles = {"columns": [{"column": "p", "dataType": "Fractional", "completeness": 0.5,
+                             "minimum": 1e-05, "maximum": 3.0000000000000004e+16}]}
+    suggestions = {"constraint_suggestions": [
+        _s("RetainCompletenessRule", "p", "Completeness: 0.5", '.hasCompleteness("p", _ >= 1e-05, Some("x"))'),
+        _s("CategoricalRangeRule", "p", "Compliance: 1", '.isContainedIn("p", Array("2.5e-07", "1.0"))'),
+    ]}
+    items, left = suggestions_from_deequ(profiles, suggestions, {"p": "double"}, 10)
+    text = suite_yaml(name="s", dataset={"path": "/d"}, described="/d", rows=10, generated_at="now",
+                      suggestions=items, left_out=left)
+    suite = parse_suite(text, str(tmp_path / "s.yml"))
+    params = {spec.name: spec.params for spec in suite.constraints}
+    assert (params["between"].min, params["between"].max) == (1e-05, 3.0000000000000004e+16)
+    assert params["completeness"].must_be_at_least == 1e-05
+    assert params["allowed_values"].values == [2.5e-07, 1.0]
+
+
+def test_text_yaml_would_fold_or_refuse_round_trips(tmp_path):
+    """NEL (U+0085) inside a double-quoted scalar is folded to a space, DEL is refused: both are
+    written as YAML escapes; a line break in quoted data never ends a comment line."""
+    odd = ["a\x85b", "del\x7f", "ls\u2028ps\u2029", "c1\x9f", "tab\tcr\r"]
+    column = "col\x85umn"
+    code = '.isContainedIn("c0", Array(' + ", ".join(json.dumps(v) for v in odd) + "))"
+    suggestions = {"constraint_suggestions": [
+        _s("CategoricalRangeRule", column, "Compliance: 1", code),
+        _s("SomeFutureRule", column, "X: 1", "x", "line\rbreak\x85and\u2028more\nend"),
+    ]}
+    items, left = suggestions_from_deequ({"columns": []}, suggestions, {column: "string"}, 5)
+    text = suite_yaml(name="s", dataset={"path": "/d"}, described="/d", rows=5, generated_at="now",
+                      suggestions=items, left_out=left)
+    suite = parse_suite(text, str(tmp_path / "s.yml"))
+    allowed = next(spec.params for spec in suite.constraints if spec.name == "allowed_values")
+    assert allowed.column == column and sorted(allowed.values) == sorted(odd)
+    assert text.count("\n") == len(text.splitlines())  # no stray line break anywhere
+    assert "#   SomeFutureRule on col\\u0085umn: line break\\u0085and\\u2028more end" in text
