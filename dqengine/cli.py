@@ -438,7 +438,7 @@ def _suggest(args: argparse.Namespace) -> int:
         raise ConfigError(f"--{where} {value}: " + "; ".join(i.message for i in exc.issues)) from None
     from dqengine.spark.dataset import pin_dataset
     from dqengine.spark.session import get_spark
-    from dqengine.spark.suggest import profile_and_suggest
+    from dqengine.spark.suggest import confirm_unique, profile_and_suggest
 
     with _interruptible() as reinstall:
         spark = get_spark(f"dqengine-suggest:{value}")
@@ -450,7 +450,9 @@ def _suggest(args: argparse.Namespace) -> int:
             raise DatasetError(f"--{where} {value}: " + ("; ".join(i.message for i in exc.issues)
                                                          if exc.issues else str(exc))) from None
         profiles, suggested, rows = profile_and_suggest(spark, pinned.df)
-    items, left_out = suggestions_from_deequ(profiles, suggested, pinned.schema, rows)
+        items, left_out = suggestions_from_deequ(profiles, suggested, pinned.schema, rows)
+        items, not_unique = confirm_unique(spark, dataset, pinned.version, items)
+    left_out = not_unique + left_out
     dataset["version"] = pinned.version
     text = suite_yaml(name=suite_name_for(value), dataset=dataset, described=f"{value} version {pinned.version}",
                       rows=rows, generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -466,7 +468,7 @@ def _suggest(args: argparse.Namespace) -> int:
             os.unlink(temp)
         raise
     print(f"suggest: {len(items)} constraints from {rows} rows of {value} version {pinned.version}"
-          + (f"; {len(left_out)} suggestion(s) without a dqengine type listed at the end" if left_out else ""),
+          + (f"; {len(left_out)} suggestion(s) left out, listed at the end with why" if left_out else ""),
           file=sys.stderr)
     print(out)
     return EXIT_OK

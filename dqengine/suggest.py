@@ -216,7 +216,7 @@ def suggestions_from_deequ(profiles: Mapping[str, Any], suggestions: Mapping[str
                                   f"every value reads as {kind} ({profile.get('dataType')}, inferred from the strings)"))
         elif constraint == "is_unique":
             out.append(Suggestion(check, constraint, _q(column),
-                                  f"{observed} (a HyperLogLog estimate; exact uniqueness not checked)"))
+                                  f"{observed} (a HyperLogLog estimate; exact uniqueness checked next)"))
     for column, profile in columns.items():  # ranges: the profiles' observed extremes
         family = _family(schema.get(column))
         if family not in ("integral", "numeric"):
@@ -270,6 +270,6 @@ def suite_yaml(*, name: str, dataset: Mapping[str, Any], described: str, rows: i
         lines += [f"  - name: {check}", f"    severity: {severity}", "    constraints:"]
         lines += [f"      - {s.constraint}: {s.params}  # observed: {_comment(s.observed)}" for s in items]
     if left_out:
-        lines.append("# Deequ suggested these too; dqengine has no constraint type for them:")
+        lines.append("# Deequ suggested these too; left out (each line says why):")
         lines += [f"#   {_comment(line)}" for line in left_out]
     return "\n".join(lines) + "\n"

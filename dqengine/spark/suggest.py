@@ -55,3 +55,37 @@ def profile_and_suggest(spark: "SparkSession", df: "DataFrame") -> tuple[dict[st
         if alias in real and description.startswith(f"'{alias}'"):
             suggestion["description"] = repr(real[alias]) + description[len(alias) + 2:]
     return profiles, suggestions, int(result.numRecordsUsedForProfiling())
+
+
+def confirm_unique(spark: "SparkSession", dataset: dict[str, Any], version: int,
+                   items: list) -> tuple[list, list[str]]:
+    """Deequ's uniqueness candidates rest on a HyperLogLog estimate: check each exactly on the
+    profiled version (one dqengine run of just those ``is_unique`` constraints, not recorded).
+    Returns the suggestions with the candidates that hold (their comment saying so) and a line
+    for each that does not, for the file's list of what was left out."""
+    import dataclasses
+
+    from dqengine.checks import parse_suite
+    from dqengine.spark.runner import run_suite
+
+    candidates = [s for s in items if s.constraint == "is_unique"]
+    if not candidates:
+        return items, []
+    where = "table" if "table" in dataset else "path"
+    text = (f"suite: uniqueness_candidates\ndataset: {{{where}: {json.dumps(dataset[where])}, version: {version}}}\n"
+            "checks:\n  - name: candidates\n    severity: warning\n    constraints:\n"
+            + "".join(f"      - is_unique: {s.params}\n" for s in candidates))
+    run = run_suite(spark, parse_suite(text, "<suggest>"), version=version, record=False, states=False)
+    verdicts = {s: r for s, r in zip(candidates, run.constraints)}
+    kept, dropped = [], []
+    for s in items:
+        r = verdicts.get(s)
+        if r is None:
+            kept.append(s)
+        elif r.status.value == "PASSED":
+            kept.append(dataclasses.replace(s, observed=f"uniqueness 1 on this version (exact); {s.observed.split(' (')[0]}"))
+        else:
+            value = "?" if r.metric_value is None else f"{r.metric_value:.6g}"
+            dropped.append(f"UniqueIfApproximatelyUniqueRule on {json.loads(s.params)}: not unique on version "
+                           f"{version} (exact uniqueness {value}; Deequ's {s.observed.split(' (')[0]})")
+    return kept, dropped
