@@ -124,24 +124,23 @@ def _add_look_back_parsers(sub: "argparse._SubParsersAction") -> None:
     _add_format(p)
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of runs (a whole number >= 1)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a number of runs (a whole number >= 1)")
-    return value
+def _whole_number(what: str, minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum``, else a one-line usage error naming ``what``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} (a whole number >= {minimum})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is not {what} (a whole number >= {minimum})")
+        return value
+
+    return parse
 
 
-def _version(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Delta version (a whole number >= 0)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is not a Delta version (a whole number >= 0)")
-    return value
+_count = _whole_number("a number of runs", 1)
+_version = _whole_number("a Delta version", 0)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -253,25 +252,44 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK if run.status.certifies else EXIT_CHECKS_FAILED
 
 
-def _gate(args: argparse.Namespace) -> int:
+def _lazy_spark(args: argparse.Namespace, app: str, reinstall: Callable[[], None]) -> Callable[[], object]:
+    """The session, started on first call only (the look-back commands and the gate need none on
+    local paths), then the same one; quiet unless -v, our signal handlers put back."""
+    sessions: list = []
+
+    def spark() -> object:
+        if not sessions:
+            from dqengine.spark.session import get_spark
+
+            sessions.append(get_spark(app))
+            reinstall()
+            _quiet_unless_verbose(sessions[0], args)
+        return sessions[0]
+
+    return spark
+
+
+def _gate_decision(suite, version: int | None, location, spark: Callable[[], object]):
+    """The gate's decision: without a JVM when the dataset and the metrics are local paths
+    (``dqengine.fastgate``), else through Spark; the one rule either way (``dqengine.certify``)."""
     from dqengine import fastgate
+
+    if fastgate.applies(suite, location) and os.environ.get("DQENGINE_GATE_SPARK") != "1":
+        return fastgate.decide(suite, version=version, location=location)
+    from dqengine.spark.gate import decide
+
+    return decide(spark(), suite, version=version, metrics=location)
+
+
+def _gate(args: argparse.Namespace) -> int:
     from dqengine.checks import load_suite
     from dqengine.spark.store import resolve_location
 
     suite = load_suite(args.suite)
     location = resolve_location(args.metrics)
-    if fastgate.applies(suite, location) and os.environ.get("DQENGINE_GATE_SPARK") != "1":
-        # local paths: the Delta log and dq_records are read as files, no JVM is started
-        decision = fastgate.decide(suite, version=args.dataset_version, location=location)
-    else:
-        from dqengine.spark.gate import decide
-        from dqengine.spark.session import get_spark
-
-        with _interruptible() as reinstall:
-            spark = get_spark(f"dqengine-gate:{suite.name}")
-            reinstall()
-            _quiet_unless_verbose(spark, args)
-            decision = decide(spark, suite, version=args.dataset_version, metrics=location)
+    with _interruptible() as reinstall:
+        decision = _gate_decision(suite, args.dataset_version, location,
+                                  _lazy_spark(args, f"dqengine-gate:{suite.name}", reinstall))
     _document(args, lambda: _documents().gate_document(decision, suite.name))
     if decision.certified:
         # The reason first, the version last: spark-submit merges a Python job's stderr into its
@@ -309,15 +327,7 @@ def _open_look_back(args: argparse.Namespace, reinstall: Callable[[], None]):
     suite = load_suite(args.suite)
     location = resolve_location(args.metrics)
 
-    def spark_factory():  # only for a location that is not a local directory
-        from dqengine.spark.session import get_spark
-
-        spark = get_spark(f"dqengine-{args.command}:{suite.name}")
-        reinstall()
-        _quiet_unless_verbose(spark, args)
-        return spark
-
-    records = open_records(location, spark_factory)
+    records = open_records(location, _lazy_spark(args, f"dqengine-{args.command}:{suite.name}", reinstall))
     store = getattr(records, "store", None)  # through Spark: a bare word settled to a schema or directory
     return suite, dataset_identity(suite.dataset), str(store.location if store else records.location), records
 
@@ -479,7 +489,7 @@ def _report(args: argparse.Namespace) -> int:
     no JVM is started (the records and the gate are read with delta-rs)."""
     from datetime import datetime, timezone
 
-    from dqengine import fastgate, html_report
+    from dqengine import html_report
     from dqengine import metrics_schema as ms
     from dqengine.checks import load_suite
     from dqengine.errors import DatasetError
@@ -493,18 +503,8 @@ def _report(args: argparse.Namespace) -> int:
     dataset = dataset_identity(suite.dataset)
     scope = {"suite": suite.name, "dataset": dataset}
     with _interruptible() as reinstall:
-        sessions: list = []
-
-        def spark_factory():  # started only for a location or dataset that is not a local path
-            if not sessions:
-                from dqengine.spark.session import get_spark
-
-                sessions.append(get_spark(f"dqengine-report:{suite.name}"))
-                reinstall()
-                _quiet_unless_verbose(sessions[0], args)
-            return sessions[0]
-
-        records = open_records(location, spark_factory)
+        spark = _lazy_spark(args, f"dqengine-report:{suite.name}", reinstall)  # none on local paths
+        records = open_records(location, spark)
         runs = records.rows(ms.RUNS, html_report.RUN_COLUMNS, **scope)
         run = html_report.select_run(runs, args.run_id, suite=suite.name, suite_file=args.suite, dataset=dataset,
                                      location=str(location))
@@ -513,12 +513,7 @@ def _report(args: argparse.Namespace) -> int:
         # The gate's own decision about the version this run verified.
         version = run["dataset_version"]
         try:
-            if fastgate.applies(suite, location) and os.environ.get("DQENGINE_GATE_SPARK") != "1":
-                decision = fastgate.decide(suite, version=version, location=location)
-            else:
-                from dqengine.spark.gate import decide
-
-                decision = decide(spark_factory(), suite, version=version, metrics=location)
+            decision = _gate_decision(suite, version, location, spark)
             verdict = html_report.Verdict(decision.certified, decision.version, decision.reason)
         except DatasetError as exc:  # the dataset (or that version) is gone: report the run all the same
             verdict = html_report.Verdict(None, version, f"the gate cannot decide: {exc}")

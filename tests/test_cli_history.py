@@ -19,6 +19,7 @@ import pytest
 from dqengine.checks import load_suite
 from dqengine.cli import main
 from dqengine.spark.runner import run_suite
+from helpers import no_java_env
 
 REPO = Path(__file__).resolve().parent.parent
 DQENGINE = str(Path(sys.executable).with_name("dqengine"))
@@ -243,20 +244,12 @@ def test_run_gate_validate_json(spark, delta_table, write_suite, tmp_path, capsy
     assert err.splitlines()[1:] == document["files"][1]["errors"]
 
 
-def _no_java_env() -> dict[str, str]:
-    java = shutil.which("java")
-    hidden = {os.path.dirname(os.path.realpath(java)), os.path.dirname(java)} if java else set()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYSPARK_", "SPARK_"))}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and p not in hidden)
-    env["JAVA_HOME"] = "/nonexistent"
-    env["PYTHONPATH"] = str(REPO)  # this checkout's dqengine, whatever the shared .venv points to
-    return env
 
 
 @pytest.mark.multiprocess
 def test_runs_and_history_processes_on_local_paths_start_no_jvm(recorded):
     suite, path, metrics = recorded
-    env = _no_java_env()
+    env = no_java_env()
     for argv in (["runs", suite], ["history", suite, "--metric", "Size(*)", "--format", "json"]):
         started = time.monotonic()
         done = subprocess.run([sys.executable, "-X", "importtime", DQENGINE, *argv, "--metrics", metrics],
@@ -350,7 +343,7 @@ def test_readme_runs_history_and_json_examples_work_as_written(spark, tmp_path, 
 
     looking_back, json_output = _readme_section("Looking back: runs and history"), _readme_section("JSON output")
     blocks = [re.search(r"```sh\n(.*?)```", text, re.S).group(1) for text in (looking_back, json_output)]
-    env = _no_java_env()
+    env = no_java_env()
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     outputs = []
     for block in blocks:

@@ -3,8 +3,6 @@ for local paths), the pinned version as default, commits that change no data, ru
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -23,6 +21,7 @@ from dqengine.results import RunStatus
 from dqengine.spark.gate import decide
 from dqengine.spark.runner import run_suite
 from dqengine.spark.store import MetricsLocation, MetricsStore
+from helpers import no_java_env
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = "id BIGINT, v DOUBLE"
@@ -307,16 +306,6 @@ def test_check_results_are_scoped_by_run_suite_and_dataset(spark, table, write_s
 # --- a real `dqengine gate` process on local paths: no JVM --------------------------------------
 
 
-def _no_java_env() -> dict[str, str]:
-    """The environment without any way to start a JVM: Spark's launcher would fail at once."""
-    java = shutil.which("java")
-    hidden = {os.path.dirname(os.path.realpath(java)), os.path.dirname(java)} if java else set()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYSPARK_", "SPARK_"))}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and p not in hidden)
-    env["JAVA_HOME"] = "/nonexistent"
-    env["PYTHONPATH"] = str(REPO)
-    env.pop("DQENGINE_GATE_SPARK", None)
-    return env
 
 
 def _gate_process(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -329,7 +318,7 @@ def test_gate_process_on_local_paths_starts_no_jvm(spark, table, write_suite, tm
     suite = _suite(write_suite, path)
     run = run_suite(spark, suite, metrics=metrics)
     spark.sql(f"OPTIMIZE delta.`{path}`")  # version 3
-    env = _no_java_env()
+    env = no_java_env()
 
     done = _gate_process(suite.source, "--metrics", metrics, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -357,7 +346,7 @@ def test_gate_process_refuses_what_the_spark_gate_refuses(spark, table, write_su
                                                           capsys):
     path, metrics = table
     suite = _suite(write_suite, path)
-    env = _no_java_env()
+    env = no_java_env()
     foreign = str(tmp_path / "foreign")
     spark.createDataFrame([(1,)], "x INT").write.format("delta").save(f"{foreign}/{ms.RECORDS}")
     legacy = str(tmp_path / "legacy")

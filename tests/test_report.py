@@ -19,6 +19,7 @@ import pytest
 from dqengine.checks import load_suite
 from dqengine.cli import main
 from dqengine.spark.runner import run_suite
+from helpers import no_java_env
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -330,10 +331,7 @@ def test_a_failed_write_leaves_the_previous_report(recorded, capsys, tmp_path, m
 @pytest.mark.multiprocess
 def test_real_process_needs_no_jvm_on_local_paths(recorded, tmp_path):
     """`dqengine report` as users run it; java is made unreachable, so a JVM start would fail."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYSPARK_", "SPARK_", "PYTEST_"))}
-    # PYTHONPATH: this checkout's dqengine, whichever checkout the shared venv's editable install names
-    env.update(JAVA_HOME=str(tmp_path / "no-java"), PATH=f"{Path(sys.executable).parent}:/nonexistent",
-               PYTHONPATH=str(REPO))
+    env = no_java_env()
     done = subprocess.run([str(Path(sys.executable).with_name("dqengine")), "report", recorded["suite"],
                            "--metrics", recorded["metrics"], "--out", "reports"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
