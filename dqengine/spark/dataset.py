@@ -7,6 +7,7 @@ exist, or a ``where``/``satisfies`` expression Spark cannot parse or resolve, is
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,39 @@ def _delta_table(spark: "SparkSession", suite: Suite):
                                              "dataset at an existing Delta table")]) from None
 
 
+_COMMIT_FILE = re.compile(r"/(\d{20})\.json(?=[,}])")
+
+
+def _listed_version(spark: "SparkSession", path: str) -> int | None:
+    """The newest commit in a listing of ``path/_delta_log``, through Hadoop's file system (any
+    store Spark reads), without a Spark job; None when a listing cannot say: no log there, or
+    coordinated commits (commit files in ``_delta_log/_commits``, not yet backfilled)."""
+    jvm = spark._jvm
+    log = jvm.org.apache.hadoop.fs.Path(f"{path.rstrip('/')}/_delta_log")
+    try:
+        fs = log.getFileSystem(spark._jsc.hadoopConfiguration())
+        commits = log.suffix("/_commits")  # Delta 3.3 makes it empty on every table
+        if fs.exists(commits) and len(fs.listStatus(commits)) > 0:
+            return None
+        # One call brings every name over: a long log is not thousands of py4j round trips.
+        # (commons-lang3 ships with Spark; "{p1,p2,...}")
+        listing = jvm.org.apache.commons.lang3.ArrayUtils.toString(
+            jvm.org.apache.hadoop.fs.FileUtil.stat2Paths(fs.listStatus(log)))
+    except Exception:  # no such directory, no access: DeltaTable says what is wrong
+        return None
+    versions = [int(v) for v in _COMMIT_FILE.findall(listing)]
+    return max(versions) if versions else None
+
+
 def latest_version(spark: "SparkSession", suite: Suite) -> int:
-    """The newest committed version, read from the Delta log (no data is scanned)."""
+    """The newest committed version, from the Delta log (no data is scanned).
+
+    A path is answered by listing its log, which costs no Spark job; a metastore table (whose
+    location and commits the catalog may own) by Delta's history."""
+    if suite.dataset.table is None:
+        listed = _listed_version(spark, dataset_identity(suite.dataset))
+        if listed is not None:
+            return listed
     table = _delta_table(spark, suite)
     return int(table.history(1).select("version").head()[0])
 
