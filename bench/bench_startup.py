@@ -14,6 +14,12 @@ exit, the median of ``--repeat`` each:
 
 Prints a table and writes it as JSON under ``bench/results/``. Not a test: the numbers depend on
 the machine. Targets: run <= 15 s, gate <= 8 s.
+
+    .venv/bin/python bench/bench_startup.py --jit bench_data/sensor_readings-10000000 [--repeat 2]
+
+instead times cold ``dqengine run`` processes of suite P on a generated table (version 0) with the
+JVM's quick compiler only (``DQENGINE_JIT=quick``) and with its full tiers (``full``): where the
+quick compiler stops paying is what ``dqengine.spark.session.BRIEF_RUN_BYTES`` is set from.
 """
 from __future__ import annotations
 
@@ -77,11 +83,56 @@ def _time(command: list[str], env: dict[str, str], expect: int) -> float:
     return elapsed
 
 
+def _jit(data: Path, repeat: int) -> None:
+    """Cold runs of suite P on ``data`` with the quick and the full JIT, and the table's size."""
+    from deltalake import DeltaTable
+
+    size = sum(DeltaTable(str(data), version=0).get_add_actions(flatten=True).column("size_bytes").to_pylist())
+    work = Path(tempfile.mkdtemp(prefix="dqjit-"))
+    suite = work / "P.yml"
+    text = (REPO / "bench" / "suites" / "P.yml").read_text(encoding="utf-8")
+    suite.write_text(text.replace("path: bench_data/sensor_readings-1000000", f"path: '{data.resolve()}'"),
+                     encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.setdefault("DQENGINE_IVY_DIR", str(REPO / ".ivy2"))
+    times: dict[str, list[float]] = {"quick": [], "full": []}
+    for _ in range(repeat):  # alternating, so a drift in the machine's load hits both
+        for jit in times:
+            metrics = work / f"metrics-{jit}"
+            command = [sys.executable, "-m", "dqengine.cli", "run", str(suite), "--version", "0",
+                       "--metrics", str(metrics)]
+            times[jit].append(_time(command, {**env, "DQENGINE_JIT": jit}, expect=1))  # P fails 3 rules
+    load = round(os.getloadavg()[0], 2)
+    print(f"cold `dqengine run` of suite P, {data.name} version 0 ({size / 2**20:.0f} MiB of data files), "
+          f"median of {repeat} ({os.cpu_count()} cores, load average {load} after)")
+    results = []
+    for jit, values in times.items():
+        print(f"DQENGINE_JIT={jit:<6}{statistics.median(values):>10.2f} s  {[round(v, 2) for v in values]}")
+        results.append({"jit": jit, "median_s": round(statistics.median(values), 3),
+                        "runs_s": [round(v, 3) for v in values]})
+    _write("startup-jit", {"table": str(data), "data_bytes": size, "repeat": repeat, "load_average_1min": load,
+                           "results": results})
+
+
+def _write(kind: str, document: dict) -> None:
+    out_dir = REPO / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = out_dir / f"{kind}-{stamp}.json"
+    out.write_text(json.dumps({"benchmark": kind, "cpu_count": os.cpu_count(), "python": platform.python_version(),
+                               "at": stamp, **document}, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {out.relative_to(REPO)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="processes timed per command (median)")
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--jit", type=Path, metavar="TABLE", help="time suite P's cold runs on TABLE, quick vs full JIT")
     args = parser.parse_args()
+    if args.jit is not None:
+        _jit(args.jit, args.repeat)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="dqstartup-"))
     data, metrics, suite = work / "readings", work / "metrics", work / "suite.yml"
@@ -114,15 +165,8 @@ def main() -> None:
               f"{'yes' if ok else 'NO'}")
         results.append({"command": name, "median_s": round(median, 3), "runs_s": [round(v, 3) for v in values],
                         "target_s": TARGETS[name], "within_target": ok})
-    out_dir = REPO / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = out_dir / f"startup-{stamp}.json"
-    out.write_text(json.dumps({"benchmark": "startup", "rows": args.rows, "constraints": 10,
-                               "repeat": args.repeat, "cpu_count": os.cpu_count(), "load_average_1min": load,
-                               "python": platform.python_version(), "at": stamp, "results": results},
-                              indent=2) + "\n", encoding="utf-8")
-    print(f"written to {out.relative_to(REPO)}")
+    _write("startup", {"rows": args.rows, "constraints": 10, "repeat": args.repeat, "load_average_1min": load,
+                       "results": results})
 
 
 if __name__ == "__main__":

@@ -222,16 +222,20 @@ def _run(args: argparse.Namespace) -> int:
     from dqengine.databricks import publish_task_values
     from dqengine.report import format_run
     from dqengine.results import RunStatus
-    from dqengine.spark.runner import run_suite
-    from dqengine.spark.session import get_spark
     from dqengine.progress import progress_to
+    from dqengine.spark.dataset import dataset_identity
+    from dqengine.spark.runner import run_suite
+    from dqengine.spark.session import get_spark, small_local_table
     from dqengine.spark.store import resolve_location
 
     suite = load_suite(args.suite)  # before Spark starts
     location = resolve_location(args.metrics)
     progress = progress_to(sys.stderr)
+    model = suite.dataset
+    pinned = args.dataset_version if args.dataset_version is not None else model.version
+    brief = model.table is None and small_local_table(dataset_identity(model), pinned)
     with _interruptible() as reinstall:
-        spark = get_spark(f"dqengine:{suite.name}", extra_conf=_progress_conf(progress))
+        spark = get_spark(f"dqengine:{suite.name}", extra_conf=_progress_conf(progress), brief=brief)
         reinstall()
         _quiet_unless_verbose(spark, args)
         try:
@@ -261,7 +265,7 @@ def _lazy_spark(args: argparse.Namespace, app: str, reinstall: Callable[[], None
         if not sessions:
             from dqengine.spark.session import get_spark
 
-            sessions.append(get_spark(app))
+            sessions.append(get_spark(app, brief=True))
             reinstall()
             _quiet_unless_verbose(sessions[0], args)
         return sessions[0]
