@@ -218,6 +218,8 @@ def local_session_conf(platform: Platform, environ: Mapping[str, str] | None = N
         partitions = str(max(2 * cores, 4))
         conf["spark.sql.shuffle.partitions"] = partitions
         conf["spark.databricks.delta.snapshotPartitions"] = partitions
+    if brief:  # it reads a few small tables and ends: no one will open its web UI
+        conf["spark.ui.enabled"] = "false"
     jars = env.get("DQENGINE_JARS")
     ivy = ivy_dir(env)
     resolved = None if jars else manifest_jars(ivy, platform)
