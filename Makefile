@@ -17,6 +17,8 @@ $(STAMPS)/venv: setup.py
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	@touch $@
 
+# Also writes .ivy2/dqengine-classes-spark-*.jsa, the JVM class archive every later local session
+# starts from (README "Set-up"; about a minute, once).
 $(STAMPS)/jars: $(STAMPS)/venv dqengine/platforms.py dqengine/spark/jars.py
 	$(PY) -m dqengine.spark.jars
 	@touch $@
