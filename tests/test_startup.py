@@ -42,6 +42,13 @@ def test_a_brief_session_gets_the_quick_jit_and_a_run_session_does_not(monkeypat
     assert QUICK not in _options(S.local_session_conf(PLATFORM, {**env, "DQENGINE_JIT": "full"}, brief=True))
 
 
+def test_an_unknown_jit_setting_is_said_and_ignored(caplog):
+    env = {"DQENGINE_JARS": "/a.jar", "PATH": os.environ["PATH"], "DQENGINE_JIT": "fast"}
+    assert QUICK in _options(S.local_session_conf(PLATFORM, env, brief=True))
+    assert QUICK not in _options(S.local_session_conf(PLATFORM, env))
+    assert "DQENGINE_JIT=fast is neither quick nor full" in caplog.text
+
+
 def test_the_class_archive_is_used_only_with_the_java_pyspark_and_jars_that_made_it(tmp_path):
     java = S.java_executable()
     assert java is not None, "the tests need a java on PATH or JAVA_HOME"

@@ -224,6 +224,8 @@ def local_session_conf(platform: Platform, environ: Mapping[str, str] | None = N
     ivy = ivy_dir(env)
     resolved = None if jars else manifest_jars(ivy, platform)
     jit = env.get("DQENGINE_JIT", "").strip().lower()  # "quick" or "full" overrides ``brief``
+    if jit not in ("", "quick", "full"):
+        logger.warning("DQENGINE_JIT=%s is neither quick nor full; ignored", env["DQENGINE_JIT"])
     java_options = ["-XX:TieredStopAtLevel=1"] if (jit == "quick" or (brief and jit != "full")) else []
     if jars or resolved:
         conf["spark.jars"] = jars or ",".join(resolved or ())
