@@ -78,3 +78,58 @@ checks:
       - row_count: {{must_be_greater_than: 0}}
 """, "p1.yml")
     assert "where matched" not in format_run(run_suite(spark, matching, record=False)).splitlines()[0]
+
+
+def _last_write(spark, metrics: str) -> dict:
+    row = spark.sql(f"DESCRIBE HISTORY delta.`{metrics}/dq_records` LIMIT 1").head()
+    return {"operation": row["operation"], **dict(row["operationParameters"])}
+
+
+def test_a_run_id_made_for_the_run_appends_and_a_given_one_replaces(spark, delta_table, tmp_path):
+    readings = delta_table([(1, 1.0), (2, 2.0)], "id BIGINT, x DOUBLE", name="readings")
+    metrics = str(tmp_path / "m")
+    suite = _suite("keys", readings, "is_unique: id")
+    fresh = run_suite(spark, suite, metrics=metrics)  # a uuid4 no row can hold yet: appended
+    assert _last_write(spark, metrics)["mode"] == "Append"
+    run_suite(spark, suite, metrics=metrics, run_id="job-7")
+    run_suite(spark, suite, metrics=metrics, run_id="job-7")  # a scheduler's retry: replaced
+    last = _last_write(spark, metrics)
+    assert last["mode"] == "Overwrite" and "job-7" in last["predicate"]
+    runs = read_view(spark, metrics, "dq_runs")
+    assert sorted(r.run_id for r in runs.collect()) == sorted([fresh.run_id, "job-7"])
+    assert read_view(spark, metrics, "dq_check_results").count() == 2
+
+
+class _FirstInsertConflicts:
+    """The session, except that the first INSERT fails as a concurrent commit would (after it landed)."""
+
+    def __init__(self, spark):
+        self._spark, self.statements = spark, []
+
+    def __getattr__(self, name):
+        return getattr(self._spark, name)
+
+    def sql(self, statement, *args, **kwargs):
+        if statement.startswith("INSERT"):
+            self.statements.append(statement)
+            if len(self.statements) == 1:
+                self._spark.sql(statement)  # it landed, but the writer was told otherwise
+                raise RuntimeError("ConcurrentAppendException: the commit may have landed")
+        return self._spark.sql(statement, *args, **kwargs)
+
+
+def test_a_fresh_run_written_again_after_a_failed_attempt_replaces_not_duplicates(spark, delta_table, tmp_path):
+    from dqengine.spark.store import MetricsStore, resolve_location
+
+    readings = delta_table([(1, 1.0)], "id BIGINT, x DOUBLE", name="readings")
+    metrics = str(tmp_path / "m")
+    run = run_suite(spark, _suite("keys", readings, "is_unique: id"), record=False)
+    flaky = _FirstInsertConflicts(spark)
+    store = MetricsStore(spark, resolve_location(metrics))
+    store.ensure_tables()
+    store.spark = flaky
+    store.write(run, fresh=True)
+    first, second = flaky.statements  # an append, then (told it failed) a replace
+    assert "REPLACE WHERE" not in first and "REPLACE WHERE" in second
+    assert read_view(spark, metrics, "dq_runs").count() == 1  # once, not twice
+    assert read_view(spark, metrics, "dq_check_results").count() == 1

@@ -185,6 +185,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     the recording), for a person watching (``dqengine.progress``).
     """
     ensure_classic_session(spark)
+    fresh = run_id is None  # a run id made here is new: its rows need not replace any
     run_id = run_id or new_run_id()
     if not _RUN_ID.match(run_id):
         raise ConfigError(f"--run-id {run_id!r}: use 1-128 letters, digits, '_', '.', ':' or '-'")
@@ -267,7 +268,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
         if progress is not None:
             progress(f"recording run {run_id} in {store.location}...")
         try:
-            store.write(run)
+            store.write(run, fresh=fresh)
         except Exception as exc:
             raise RecordingError(f"{first_line(exc)}", run) from exc
     return run
