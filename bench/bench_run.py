@@ -66,10 +66,10 @@ def main() -> None:
     runner.compute_plan = timed_compute
     original_write = runner.MetricsStore.write
 
-    def timed_write(self, run):
+    def timed_write(self, run, **options):
         start = time.perf_counter()
         try:
-            return original_write(self, run)
+            return original_write(self, run, **options)
         finally:
             timings["record"] = time.perf_counter() - start
 
