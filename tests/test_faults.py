@@ -43,7 +43,7 @@ KILLER = textwrap.dedent("""
         os.killpg(0, signal.SIGKILL)
 
     if point == "before-write":
-        store.MetricsStore.write = lambda self, run: die()
+        store.MetricsStore.write = lambda self, run, **options: die()
     elif point == "after-commit":
         original = SparkSession.sql
         def sql(self, text, *a, **k):

@@ -175,7 +175,7 @@ def test_recording_failure_prints_the_summary_then_the_error(spark, delta_table,
               - row_count: {{must_be: 1}}
     """)
 
-    def refuse(self, run):
+    def refuse(self, run, **options):
         raise MetricsStoreError(f"cannot write {self.records_table}: disk full; run {run.run_id} was not recorded")
 
     monkeypatch.setattr(MetricsStore, "write", refuse)
