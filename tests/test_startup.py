@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,53 @@ def test_this_checkouts_sessions_start_from_the_class_archive_set_up_made(spark)
     assert archive.is_file() and archive.stat().st_size > 50 * 2**20, f"make setup wrote no class archive at {archive}"
     jvm_arguments = list(spark._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
     assert f"-XX:SharedArchiveFile={archive}" in jvm_arguments
+
+
+def test_the_site_driver_options_of_spark_defaults_are_kept(tmp_path):
+    (tmp_path / "spark-defaults.conf").write_text(
+        "# site settings\nspark.driver.extraJavaOptions  -Djava.security.krb5.conf=/etc/krb5.conf\n"
+        "spark.executor.memory 4g\n")
+    env = {"DQENGINE_JARS": "/a.jar", "PATH": os.environ["PATH"], "SPARK_CONF_DIR": str(tmp_path)}
+    assert S.spark_defaults(env)["spark.executor.memory"] == "4g"
+    options = _options(S.local_session_conf(PLATFORM, env, brief=True))
+    assert options == [QUICK, "-Djava.security.krb5.conf=/etc/krb5.conf"]
+    assert "spark.driver.extraJavaOptions" not in S.local_session_conf(PLATFORM, env)  # nothing of ours: untouched
+
+
+def test_a_failing_class_archive_does_not_send_set_up_to_maven(monkeypatch, capsys):
+    from dqengine.spark import jars
+
+    monkeypatch.setattr(jars, "_start_and_stop", lambda platform: None)
+
+    def broken(platform):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jars, "_build_class_archive", broken)
+    assert jars.main([]) == 0
+    err = capsys.readouterr().err
+    assert "no class archive" in err and "No space left" in err and "Maven" not in err
+
+
+def test_an_object_store_path_is_not_listed(spark):
+    from dqengine.spark.dataset import _listed_version
+
+    # its log store may show a commit file after the commit: Delta's reader answers instead
+    assert _listed_version(spark, "s3a://bucket/readings") is None
+    assert _listed_version(spark, "abfss://c@account.dfs.core.windows.net/readings") is None
+
+
+def test_the_class_archive_maps_with_this_java_and_sparks_classpath(spark):
+    """-Xshare:on makes a JVM that cannot map the archive (another Java, another class path) fail
+    instead of starting without it: the archive set-up made is one the JVM really uses."""
+    archive = S.class_archive(S.ivy_dir(), PLATFORM)
+    if not archive.is_file():
+        pytest.fail(f"make setup wrote no class archive at {archive}")
+    classpath = spark._jvm.java.lang.System.getProperty("java.class.path")
+
+    def java(cp: str) -> subprocess.CompletedProcess:
+        return subprocess.run([S.java_executable(), f"-XX:SharedArchiveFile={archive}", "-Xshare:on", "-cp", cp,
+                               "-version"], capture_output=True, text=True, timeout=120)
+
+    done = java(classpath)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert java("/nowhere/else.jar").returncode != 0  # the check can fail

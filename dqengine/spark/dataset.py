@@ -64,16 +64,23 @@ def _delta_table(spark: "SparkSession", suite: Suite):
 
 
 _COMMIT_FILE = re.compile(r"/(\d{20})\.json(?=[,}])")
+#: File systems where a commit file is there, whole, once its commit is (atomic rename): a local
+#: path, ``file:`` and HDFS. Object stores (S3's log stores) go through Delta's own log reader.
+_LISTED_SCHEMES = ("", "file", "hdfs")
 
 
 def _listed_version(spark: "SparkSession", path: str) -> int | None:
-    """The newest commit in a listing of ``path/_delta_log``, through Hadoop's file system (any
-    store Spark reads), without a Spark job; None when a listing cannot say: no log there, or
-    coordinated commits (commit files in ``_delta_log/_commits``, not yet backfilled)."""
+    """The newest commit in a listing of ``path/_delta_log``, through Hadoop's file system, without
+    a Spark job; None when a listing cannot say: an object store, no log there, or coordinated
+    commits (commit files in ``_delta_log/_commits``, not yet backfilled)."""
+    scheme = path.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", path) else ""
+    if scheme not in _LISTED_SCHEMES:
+        return None  # an object store's log store may make a commit visible after the listing
     jvm = spark._jvm
     log = jvm.org.apache.hadoop.fs.Path(f"{path.rstrip('/')}/_delta_log")
     try:
-        fs = log.getFileSystem(spark._jsc.hadoopConfiguration())
+        # the session's Hadoop settings (credentials set with spark.conf.set), as Delta reads them
+        fs = log.getFileSystem(spark._jsparkSession.sessionState().newHadoopConf())
         commits = log.suffix("/_commits")  # Delta 3.3 makes it empty on every table
         if fs.exists(commits) and len(fs.listStatus(commits)) > 0:
             return None
@@ -90,8 +97,9 @@ def _listed_version(spark: "SparkSession", path: str) -> int | None:
 def latest_version(spark: "SparkSession", suite: Suite) -> int:
     """The newest committed version, from the Delta log (no data is scanned).
 
-    A path is answered by listing its log, which costs no Spark job; a metastore table (whose
-    location and commits the catalog may own) by Delta's history."""
+    A local or HDFS path is answered by listing its log, which costs no Spark job; an object
+    store or a metastore table (whose location and commits the catalog may own) by Delta's
+    history."""
     if suite.dataset.table is None:
         listed = _listed_version(spark, dataset_identity(suite.dataset))
         if listed is not None:

@@ -81,7 +81,17 @@ def java_major(java: str) -> int | None:
 
 
 def build_class_archive(platform: Platform) -> bool:
-    """Run the demo in a JVM that archives its classes at exit; keep the archive with its stamp."""
+    """Run the demo in a JVM that archives its classes at exit; keep the archive with its stamp.
+
+    The archive only speeds up start-up: whatever goes wrong here is said and set-up goes on."""
+    try:
+        return _build_class_archive(platform)
+    except OSError as exc:
+        print(f"dqengine: no class archive ({exc}); cold processes start a few seconds slower", file=sys.stderr)
+        return False
+
+
+def _build_class_archive(platform: Platform) -> bool:
     from dqengine.spark.session import (CLASS_ARCHIVE_DUMP, class_archive, class_archive_stamp, ivy_dir,
                                         java_executable, manifest_jars)
 
@@ -137,11 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if build_class_archive(platform) else 3
     try:
         _start_and_stop(platform)
-        build_class_archive(platform)
-        return 0
     except Exception as exc:  # resolution failed: the JVM exits before the session starts
         print(f"dqengine: Spark could not resolve {', '.join(platform.packages)} ({exc}); trying Maven",
               file=sys.stderr)
+    else:
+        build_class_archive(platform)
+        return 0
     if shutil.which("mvn") is None:
         print("dqengine: mvn not found; install Maven or pass the jars with DQENGINE_JARS", file=sys.stderr)
         return 3

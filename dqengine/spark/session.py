@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["get_spark", "ensure_classic_session", "ensure_jvm_libraries", "spark_submit_hint",
            "local_session_conf", "local_cores", "ivy_dir", "manifest_path", "manifest_jars",
            "class_archive", "class_archive_stamp", "java_executable", "CLASS_ARCHIVE_DUMP",
-           "small_local_table", "BRIEF_RUN_BYTES"]
+           "small_local_table", "BRIEF_RUN_BYTES", "spark_defaults"]
 
 logger = logging.getLogger(__name__)
 
@@ -235,8 +235,37 @@ def local_session_conf(platform: Platform, environ: Mapping[str, str] | None = N
         conf["spark.jars.excludes"] = ",".join(platform.excludes)
         conf["spark.jars.ivy"] = str(ivy)
     if java_options:
-        conf["spark.driver.extraJavaOptions"] = " ".join(java_options)
+        # Setting it replaces the one in spark-defaults.conf: keep the site's options after ours.
+        site = spark_defaults(env).get("spark.driver.extraJavaOptions")
+        conf["spark.driver.extraJavaOptions"] = " ".join(java_options + ([site] if site else []))
     return conf
+
+
+def spark_defaults(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The settings of the ``spark-defaults.conf`` spark-submit reads: ``$SPARK_CONF_DIR``, else
+    ``$SPARK_HOME/conf``, else the conf directory of the installed pyspark (usually none)."""
+    env = os.environ if environ is None else environ
+    if env.get("SPARK_CONF_DIR"):
+        directory = Path(env["SPARK_CONF_DIR"])
+    elif env.get("SPARK_HOME"):
+        directory = Path(env["SPARK_HOME"]) / "conf"
+    else:
+        try:
+            import pyspark
+        except ImportError:
+            return {}
+        directory = Path(pyspark.__file__).parent / "conf"
+    try:
+        lines = (directory / "spark-defaults.conf").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    settings = {}
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.replace("\t", " ").partition(" ")
+            settings[key] = value.strip()
+    return settings
 
 
 def _wait_for_jvm_exit() -> None:
