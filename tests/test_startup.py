@@ -194,7 +194,9 @@ def test_this_checkouts_sessions_start_from_the_class_archive_set_up_made(spark)
         pytest.skip("this Java cannot write a class archive (Java 13 or later can)")
     assert archive.is_file() and archive.stat().st_size > 50 * 2**20, f"make setup wrote no class archive at {archive}"
     jvm_arguments = list(spark._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
-    assert f"-XX:SharedArchiveFile={archive}" in jvm_arguments
+    assert f"-XX:SharedArchiveFile={archive}" in jvm_arguments, (
+        "the class archive was made for another Java, pyspark or jar list (its stamp differs): "
+        "python -m dqengine.spark.jars --class-archive makes it again")
 
 
 def test_the_site_driver_options_of_spark_defaults_are_kept(tmp_path):
