@@ -51,7 +51,7 @@ from dqengine.results import MetricRecord
 
 __all__ = ["Plan", "Pass", "plan_suite", "ROW_COUNT", "METADATA", "SCAN", "GROUPING", "WINDOWED",
            "REFERENCE", "REFERENCE_VERSION", "reference_version", "row_violations", "INCREMENTAL", "FUSED", "SKETCH", "FREQUENCIES", "WINDOW_COUNT", "GROUPING_KINDS", "SKETCH_KINDS",
-           "key_row_count"]
+           "key_row_count", "key_bounds", "INTEGRAL_TYPES"]
 
 ROW_COUNT = AnalyzerSpec("Size")
 
@@ -86,6 +86,8 @@ METADATA_KINDS = frozenset({"ColumnCount"})
 #: ``count(*)``, and ``min``/``max`` of these column types, from its file statistics.
 LOG_KINDS = frozenset({"Size", "Minimum", "Maximum"})
 LOG_TYPES = frozenset({"tinyint", "smallint", "int", "bigint", "float", "double"})
+#: Key types Spark's bitmap functions count (``bitmap_bit_position`` takes a BIGINT).
+INTEGRAL_TYPES = frozenset({"tinyint", "smallint", "int", "bigint"})
 
 #: Where a sketch goes: its own Deequ pass, or the fused scan. Measured with bench_plans.py (2M
 #: rows; ratios of "apart" to "in the scan"):
@@ -145,6 +147,12 @@ class Pass:
 def reference_version(identity: str) -> AnalyzerSpec:
     """The metric recording which version of a reference a run read (keyed by the reference)."""
     return AnalyzerSpec(REFERENCE_VERSION, (), (("reference", identity),))
+
+
+def key_bounds(column: str) -> tuple[AnalyzerSpec, AnalyzerSpec]:
+    """The Minimum and Maximum of an integral key expected unique: the grouping provider counts it
+    with bitmaps when its values are dense (``GroupingProvider``), and these say whether they are."""
+    return AnalyzerSpec("Minimum", (column,)), AnalyzerSpec("Maximum", (column,))
 
 
 def key_row_count(columns: tuple[str, ...]) -> AnalyzerSpec:
@@ -254,8 +262,9 @@ def plan_suite(suite: Suite, skip: Collection[tuple[str, int]] = (),
     from_log = frozenset()
     if schema is not None and suite.dataset.where is None:
         from_log = frozenset(s for s in analyzers if _log_answerable(s, schema, set(derived) | set(windowed)))
+    integral = frozenset(c for c, t in (schema or {}).items() if t in INTEGRAL_TYPES) - set(derived)
     return Plan(analyzers, tuple(derived.items()), tuple(instances.items()),
-                _passes(analyzers, windowed, unique_keys, from_log, lookups))
+                _passes(analyzers, windowed, unique_keys, from_log, lookups, integral))
 
 
 def _log_answerable(spec: AnalyzerSpec, schema: Mapping[str, str], computed: Collection[str]) -> bool:
@@ -271,7 +280,8 @@ def _log_answerable(spec: AnalyzerSpec, schema: Mapping[str, str], computed: Col
 def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowColumn],
             unique_keys: Collection[tuple[str, ...]],
             from_log: Collection[AnalyzerSpec] = frozenset(),
-            lookups: Mapping[str, ReferenceLookup] | None = None) -> tuple[Pass, ...]:
+            lookups: Mapping[str, ReferenceLookup] | None = None,
+            integral: Collection[str] = frozenset()) -> tuple[Pass, ...]:
     lookups = lookups or {}
     references: dict[str, list[AnalyzerSpec]] = {name: [] for name in lookups}
     metadata: list[AnalyzerSpec] = []
@@ -312,8 +322,13 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
         # hash table as large as the data. On a low-cardinality column it shuffles every row
         # where a groupBy shuffles one per value and group (``low_card_*``), so it needs the
         # suite's word that the key is unique; a wrong word costs time, not correctness.
+        # An integral key gets its bounds from the scan: when they show its values dense, the
+        # provider counts it with Spark's bitmaps instead, no row shuffled (``unique_key``,
+        # 2M rows: 0.40 s against 0.66 s for the window count; with distinctness 0.35 s against 0.63 s; plans-20261207T112648Z).
         if columns in unique_keys and all(s.kind in WINDOW_COUNT_KINDS for s in members):
             group_passes.append(Pass(GROUPING, tuple(members), columns, WINDOW_COUNT, grouping=columns))
+            if len(columns) == 1 and columns[0] in integral:  # the scan says whether it is dense
+                helpers.extend(s for s in key_bounds(columns[0]) if s not in analyzers)
         else:
             helper = key_row_count(columns)
             helpers.append(helper)

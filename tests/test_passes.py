@@ -12,11 +12,20 @@ import pytest
 from passes_helpers import registry
 
 from dqengine.checks import parse_suite
-from dqengine.checks.base import AnalyzerSpec
+from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.planner import FREQUENCIES, GROUPING, SCAN, WINDOW_COUNT, WINDOWED, Pass, plan_suite
-from dqengine.results import ConstraintStatus, RunStatus
+from dqengine.results import ConstraintStatus, MetricRecord, RunStatus
 from dqengine.spark.deequ import compute_metrics
-from dqengine.spark.providers import GroupingProvider, PassContext, compute_plan, window_counts, windowed_frame
+from dqengine.planner import ROW_COUNT, key_bounds
+from dqengine.spark.providers import (
+    GroupingProvider,
+    PassContext,
+    bitmap_counts,
+    compute_plan,
+    dense_key,
+    window_counts,
+    windowed_frame,
+)
 from dqengine.spark.runner import run_suite
 
 SCHEMA = "id BIGINT, sensor STRING, ts TIMESTAMP, v DOUBLE, status STRING, plant STRING"
@@ -132,6 +141,55 @@ def test_window_count_gives_deequs_exact_uniqueness_distinctness_and_distinct_co
     assert physical.count("Exchange hashpartitioning") == 1 and physical.count("Sort [") == 1
     # data with nulls and duplicates: none of these metrics is trivially 0 or 1
     assert 0 < windowed[specs[0]].value() < 1
+
+
+def _keys(spark, ids):
+    return spark.createDataFrame([(i,) for i in ids], "k BIGINT")
+
+
+# Around zero and across bucket boundaries (32768 values each, bucket 0 holds 0 and below):
+# repeats in two buckets, a value three times, nulls.
+DENSE = [*range(-40000, 80000), 5, 5, -32768, -32768, -32768, 70001, None, None]
+
+
+@pytest.mark.parametrize("ids", [DENSE, [*range(-40000, 80000), None], [7] * 3000],
+                         ids=["repeats", "all_once", "one_value"])
+def test_bitmaps_count_a_dense_integral_key_exactly_as_deequ(spark, ids, caplog):
+    df = _keys(spark, ids)
+    specs = (AnalyzerSpec("Uniqueness", ("k",)), AnalyzerSpec("Distinctness", ("k",)),
+             AnalyzerSpec("CountDistinct", ("k",)))
+    group = Pass(GROUPING, specs, ("k",), WINDOW_COUNT, grouping=("k",))
+    window = window_counts(df, group).collect()[0]
+    assert bitmap_counts(df, group) == (window["rows"], window["once"], window["keys"])
+
+    plan = plan_suite(_suite("/nowhere", "      - is_unique: k\n      - distinctness: {column: k, must_be: 1}\n"
+                                         "      - distinct_count: {column: k, must_be: 1}\n"), schema={"k": "bigint"})
+    scan, grouping = plan.passes
+    assert set(key_bounds("k")) <= set(scan.helpers)
+    with caplog.at_level(logging.INFO, logger="dqengine.spark.providers"):
+        outputs = compute_plan(df, plan)
+    assert dense_key(df, grouping, outputs)
+    assert "k: a dense integral key, counted with bitmaps" in caplog.text
+    reference = compute_metrics(df, grouping.analyzers)
+    for spec in grouping.analyzers:
+        assert _comparable(outputs[spec]) == _comparable(reference[spec]), spec
+
+
+def _bounded(low, high, rows):
+    return {AnalyzerSpec("Minimum", ("k",)): AnalyzerOutput(records=(MetricRecord("Column", "k", "Minimum", low),)),
+            AnalyzerSpec("Maximum", ("k",)): AnalyzerOutput(records=(MetricRecord("Column", "k", "Maximum", high),)),
+            ROW_COUNT: AnalyzerOutput(records=(MetricRecord("Dataset", "*", "Size", rows),))}
+
+
+def test_only_a_dense_integral_key_is_counted_with_bitmaps(spark):
+    group = Pass(GROUPING, (AnalyzerSpec("Uniqueness", ("k",)),), ("k",), WINDOW_COUNT, grouping=("k",))
+    df = _keys(spark, [1])
+    assert dense_key(df, group, _bounded(0.0, 99_999.0, 100_000.0))
+    assert not dense_key(df, group, _bounded(0.0, 1e12, 100_000.0))        # sparse: one row per bucket
+    assert not dense_key(df, group, _bounded(0.0, 2.0**31, 1e9))            # dense, but too many buckets
+    assert not dense_key(df, group, {ROW_COUNT: _bounded(0, 1, 1)[ROW_COUNT]})  # no bounds (the scan failed)
+    strings = spark.createDataFrame([("1",)], "k STRING")
+    assert not dense_key(strings, group, _bounded(0.0, 99_999.0, 100_000.0))
 
 
 def test_frequencies_with_the_scans_row_count_give_deequs_values(spark, table):

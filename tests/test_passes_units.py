@@ -14,6 +14,7 @@ from dqengine.planner import (
     SCAN,
     WINDOW_COUNT,
     WINDOWED,
+    key_bounds,
     key_row_count,
     plan_suite,
 )
@@ -119,6 +120,30 @@ def test_grouping_sets_are_merged_by_column_set_and_get_their_row_count_from_the
 def test_a_window_count_only_for_keys_the_suite_expects_unique(constraint, strategy):
     (group,) = [p for p in _plan(constraint).passes if p.provider == GROUPING]
     assert group.strategy == strategy
+
+
+@pytest.mark.parametrize("constraints, key_type, bounded", [
+    ("is_unique: k", "bigint", True),
+    ("is_unique: k", "int", True),
+    ("is_unique: k", "string", False),
+    ("is_unique: k", "double", False),
+    ("is_unique: k", None, False),  # no schema: nothing is known of the type
+    ("is_primary_key: [k, j]", "bigint", False),
+    ("uniqueness: {column: k, must_be_at_least: 0.2}", "bigint", False),  # a groupBy, no window count
+], ids=["bigint", "int", "string", "double", "no_schema", "composite", "frequencies"])
+def test_the_scan_bounds_an_integral_key_the_window_count_may_count_with_bitmaps(constraints, key_type, bounded):
+    schema = None if key_type is None else {"k": key_type, "j": "bigint"}
+    plan = _plan(constraints, schema=schema)
+    scan = next(p for p in plan.passes if p.provider == SCAN)
+    assert (set(key_bounds("k")) <= set(scan.helpers)) is bounded
+    assert not set(scan.helpers) & set(plan.analyzers)  # never recorded as the suite's metrics
+
+
+def test_a_bound_the_suite_asks_for_itself_is_not_computed_twice():
+    plan = _plan("is_unique: k\nmin: {column: k, must_be_at_least: 0}", schema={"k": "bigint"})
+    low, high = key_bounds("k")
+    scan = next(p for p in plan.passes if p.provider == SCAN)
+    assert low in plan.analyzers and low not in scan.helpers and high in scan.helpers
 
 
 def test_a_metric_the_window_count_cannot_give_sends_the_whole_set_to_the_groupby():

@@ -37,8 +37,10 @@ from dqengine.planner import (
     SCAN,
     WINDOW_COUNT,
     WINDOWED,
+    ROW_COUNT,
     Pass,
     Plan,
+    key_bounds,
     key_row_count,
 )
 from dqengine.results import MetricRecord
@@ -197,7 +199,7 @@ class GroupingProvider:
     def compute(self, df: "DataFrame", p: Pass, ctx: PassContext) -> dict[AnalyzerSpec, AnalyzerOutput]:
         try:
             if p.strategy == WINDOW_COUNT:
-                return self._window_count(df, p)
+                return self._window_count(df, p, ctx)
             if p.strategy == FREQUENCIES:
                 rows = ctx.outputs.get(key_row_count(p.grouping))
                 if rows is not None and rows.error is None:
@@ -208,9 +210,13 @@ class GroupingProvider:
             logger.info("grouping pass over %s failed: %s", ",".join(p.grouping), first_line(exc))
             return _failed(p.specs, exc)
 
-    def _window_count(self, df: "DataFrame", p: Pass) -> dict[AnalyzerSpec, AnalyzerOutput]:
-        counts = window_counts(df, p).collect()[0]
-        rows, once, keys_found = int(counts["rows"]), int(counts["once"]), int(counts["keys"])
+    def _window_count(self, df: "DataFrame", p: Pass, ctx: PassContext | None = None
+                      ) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        if ctx is not None and dense_key(df, p, ctx.outputs):
+            rows, once, keys_found = bitmap_counts(df, p)
+        else:
+            counts = window_counts(df, p).collect()[0]
+            rows, once, keys_found = int(counts["rows"]), int(counts["once"]), int(counts["keys"])
         outputs = {}
         for spec in p.specs:
             entity, instance = _entity(spec.columns), ",".join(spec.columns)
@@ -285,6 +291,62 @@ def window_counts(df: "DataFrame", p: Pass) -> "DataFrame":
             .agg(F.count(F.lit(1)).alias("rows"),
                  F.count(F.when(F.col("n") == 1, True)).alias("once"),
                  (F.count(F.when(F.col("i") == 1, True)) if distinct else F.lit(0)).alias("keys")))
+
+
+#: Spark's bitmaps (``bitmap_construct_agg``) hold 32768 values in 4 KiB, one per bucket of values
+#: and task. A key is counted with them when its range needs at most ``MAX_BUCKETS`` buckets (32 MiB
+#: of buffers per task) and the rows fill at least one in ``1 / DENSE_ROWS_PER_BUCKET`` of its
+#: slots; a sparse key would shuffle more bitmap bytes than a window count shuffles rows.
+MAX_BUCKETS = 8192
+DENSE_ROWS_PER_BUCKET = 512
+_BUCKET_VALUES = 32768
+
+
+def dense_key(df: "DataFrame", p: Pass, outputs: Mapping[AnalyzerSpec, AnalyzerOutput]) -> bool:
+    """Whether ``p``'s key is one integral column whose values (bounds and row count from the scan
+    pass) are dense enough for :func:`bitmap_counts`."""
+    from pyspark.sql.types import ByteType, IntegerType, LongType, ShortType
+
+    if len(p.grouping) != 1:
+        return False
+    field = next((f for f in df.schema.fields if f.name == p.grouping[0]), None)
+    if field is None or not isinstance(field.dataType, (ByteType, ShortType, IntegerType, LongType)):
+        return False
+    found = [outputs.get(s) for s in (*key_bounds(p.grouping[0]), ROW_COUNT)]
+    if any(o is None or o.error is not None or o.undefined or o.value() is None for o in found):
+        return False
+    low, high, rows = (float(o.value()) for o in found)  # type: ignore[union-attr, arg-type]
+    buckets = (high - low) // _BUCKET_VALUES + 2  # a range may straddle one more bucket boundary
+    return buckets <= MAX_BUCKETS and buckets * DENSE_ROWS_PER_BUCKET <= rows
+
+
+def bitmap_counts(df: "DataFrame", p: Pass) -> tuple[int, int, int]:
+    """(rows with a key, rows whose key occurs once, distinct keys) of one integral key column:
+    what :func:`window_counts` gives, exactly, without shuffling the rows.
+
+    One aggregation grouped by Spark's bitmap bucket of the key (``bitmap_bucket_number``): per
+    bucket its rows and, from a bitmap of the values it holds, its distinct values. A bucket whose
+    rows equal its distinct values holds every value once. Only if the pass asks for uniqueness
+    and some buckets hold a value twice are those buckets' rows counted again by a window count:
+    no other bucket can share a value with them.
+    """
+    from pyspark.sql import functions as F
+
+    key = F.col(quote_identifier(p.grouping[0]))
+    bucket = F.bitmap_bucket_number(key)
+    per_bucket = (df.select(key).where(key.isNotNull()).groupBy(bucket.alias("b"))
+                  .agg(F.count(F.lit(1)).alias("n"),
+                       F.bitmap_count(F.bitmap_construct_agg(F.bitmap_bit_position(key))).alias("d"))
+                  .collect())
+    rows = sum(int(r["n"]) for r in per_bucket)
+    keys = sum(int(r["d"]) for r in per_bucket)
+    once = sum(int(r["n"]) for r in per_bucket if r["n"] == r["d"])
+    repeated = [int(r["b"]) for r in per_bucket if r["n"] != r["d"]]
+    logger.info("%s: a dense integral key, counted with bitmaps in %d buckets (%d with repeated values)",
+                p.grouping[0], len(per_bucket), len(repeated))
+    if repeated and any(s.kind == "Uniqueness" for s in p.specs):
+        once += int(window_counts(df.where(bucket.isin(repeated)), p).collect()[0]["once"])
+    return rows, once, keys
 
 
 def window_spec(keys: tuple[str, ...], time: str) -> str:
