@@ -22,6 +22,8 @@ Cases:
 * ``low_card`` — uniqueness and distinct count of ``sensor_id`` (~2000 values), the same three.
 * ``grouping_sets`` — three grouping sets: Deequ's runner with all of them in one run, one run
   per set, the engine's grouping passes (row counts from the scan pass, included in its time).
+* ``many_sets`` — counts of five column sets: a groupBy per set (the row counts known), or one
+  aggregation over Spark's GROUPING SETS (``grouping_set_counts``).
 * ``sketch_hll`` / ``sketch_quantile`` — the scan with HyperLogLog (or a quantile) in it, against
   the scan without it plus a pass of its own; ``sketch_hll_wide`` the same with the ~45 analyzers
   of mixed60's scan.
@@ -198,7 +200,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--small-rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--cases", default="rules12,no_grouping,unique_key,low_card,grouping_sets,sketch_hll,"
+    parser.add_argument("--cases", default="rules12,no_grouping,unique_key,low_card,grouping_sets,many_sets,sketch_hll,"
                                            "sketch_hll_wide,sketch_quantile,mixed60")
     parser.add_argument("--data", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "dqbench-plans"))
     parser.add_argument("--shuffle-partitions", default="4")
@@ -210,7 +212,7 @@ def main() -> None:
 
     from dqengine.checks import parse_suite
     from dqengine.checks.base import AnalyzerSpec
-    from dqengine.planner import FREQUENCIES, GROUPING, WINDOW_COUNT, Pass, plan_suite
+    from dqengine.planner import FREQUENCIES, GROUPING, GROUPING_SETS, WINDOW_COUNT, Pass, plan_suite
     from dqengine.spark.deequ import compute_metrics
     from dqengine.spark.providers import GroupingProvider, bitmap_counts, compute_plan
     from dqengine.spark.session import get_spark
@@ -315,6 +317,19 @@ def main() -> None:
             + [compute_metrics(df, [s]) for s in sets],
             "passes": lambda: compute_plan(df, gplan),
         }, "3 grouping sets plus the row count; passes = scan with the sets' row counts + a groupBy per set")
+
+    if "many_sets" in cases:
+        many = (("sensor_id",), ("status",), ("sensor_id", "status"), ("batch_code",), ("status", "ts"))
+        many_specs = tuple(AnalyzerSpec(kind, c) for c in many for kind in ("Uniqueness", "CountDistinct"))
+        set_rows = {c: df.where(" OR ".join(f"`{x}` IS NOT NULL" for x in c)).count() for c in many}
+        stacked = Pass(GROUPING, many_specs, (), GROUPING_SETS, grouping_sets=many)
+        bench.case("many_sets", {
+            "groupby_per_set_row_count_known": lambda: [
+                grouping._frequencies(df, Pass(GROUPING, tuple(s for s in many_specs if s.columns == c), c,
+                                               FREQUENCIES, grouping=c), set_rows[c]) for c in many],
+            "grouping_sets": lambda: grouping._grouping_sets(df, stacked),
+        }, "Uniqueness and CountDistinct of 5 column sets (low and high cardinality, composite): a groupBy "
+           "each, or one aggregation over GROUPING SETS")
 
     scan12 = None
     if cases & {"sketch_hll", "sketch_quantile"}:

@@ -13,7 +13,7 @@ from passes_helpers import registry
 
 from dqengine.checks import parse_suite
 from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
-from dqengine.planner import FREQUENCIES, GROUPING, SCAN, WINDOW_COUNT, WINDOWED, Pass, plan_suite
+from dqengine.planner import FREQUENCIES, GROUPING, GROUPING_SETS, SCAN, WINDOW_COUNT, WINDOWED, Pass, plan_suite
 from dqengine.results import ConstraintStatus, MetricRecord, RunStatus
 from dqengine.spark.deequ import compute_metrics
 from dqengine.planner import ROW_COUNT, key_bounds
@@ -104,7 +104,8 @@ def test_planned_passes_equal_one_deequ_analysis(spark, table, where):
     schema = dict(spark.read.format("delta").load(table).dtypes)
     plan = plan_suite(_suite(table, MIXED, where), schema=schema)
     strategies = {(p.provider, p.strategy) for p in plan.passes}
-    assert {(GROUPING, WINDOW_COUNT), (GROUPING, FREQUENCIES), (SCAN, "fused"), (SCAN, "sketch")} <= strategies
+    assert {(GROUPING, WINDOW_COUNT), (GROUPING, FREQUENCIES), (GROUPING, GROUPING_SETS), (SCAN, "fused"),
+            (SCAN, "sketch")} <= strategies
     df = _frame(spark, table, plan, where)
 
     planned = compute_plan(df, plan)
@@ -190,6 +191,35 @@ def test_only_a_dense_integral_key_is_counted_with_bitmaps(spark):
     assert not dense_key(df, group, {ROW_COUNT: _bounded(0, 1, 1)[ROW_COUNT]})  # no bounds (the scan failed)
     strings = spark.createDataFrame([("1",)], "k STRING")
     assert not dense_key(strings, group, _bounded(0.0, 99_999.0, 100_000.0))
+
+
+def test_grouping_sets_count_every_set_in_one_aggregation_as_deequ(spark, table):
+    df = spark.read.format("delta").load(table)
+    sets = (("sensor",), ("sensor", "ts"), ("status",), ("id",), ("plant", "status"))
+    specs = tuple(AnalyzerSpec(kind, columns) for columns in sets
+                  for kind in ("Uniqueness", "Distinctness", "CountDistinct"))
+    group = Pass(GROUPING, specs, (), GROUPING_SETS, grouping_sets=sets)
+    counted = GroupingProvider().compute(df, group, PassContext(plan_suite(_suite(table, MIXED)), {}, tuple(df.columns)))
+    reference = compute_metrics(df, specs)
+    for spec in specs:
+        assert counted[spec].records == reference[spec].records, spec
+    assert 0 < counted[AnalyzerSpec("Uniqueness", ("sensor", "ts"))].value() < 1  # not trivially 0 or 1
+    # no rows at all: counts of zero, the ratios undefined as Deequ has them
+    empty = df.where("plant = 'nowhere'")
+    counted = GroupingProvider().compute(empty, group, PassContext(plan_suite(_suite(table, MIXED)), {}, tuple(df.columns)))
+    reference = compute_metrics(empty, specs)
+    for spec in specs:
+        assert _comparable(counted[spec]) == _comparable(reference[spec]), spec
+
+
+def test_a_set_spark_cannot_group_fails_alone(spark):
+    df = spark.createDataFrame([(1, "a", {"x": 1}), (2, "a", {"y": 2})], "k BIGINT, s STRING, m MAP<STRING, INT>")
+    sets = (("s",), ("m",), ("k",))
+    specs = tuple(AnalyzerSpec("CountDistinct", c) for c in sets)
+    group = Pass(GROUPING, specs, (), GROUPING_SETS, grouping_sets=sets)
+    counted = GroupingProvider().compute(df, group, PassContext(None, {}, tuple(df.columns)))
+    assert counted[specs[0]].value() == 1.0 and counted[specs[2]].value() == 2.0
+    assert counted[specs[1]].error and not counted[specs[0]].error
 
 
 def test_frequencies_with_the_scans_row_count_give_deequs_values(spark, table):

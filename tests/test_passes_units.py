@@ -9,6 +9,8 @@ from dqengine.checks.base import AnalyzerOutput, AnalyzerSpec
 from dqengine.planner import (
     FREQUENCIES,
     GROUPING,
+    GROUPING_SETS,
+    MAX_SET_COLUMNS,
     METADATA,
     ROW_COUNT,
     SCAN,
@@ -144,6 +146,36 @@ def test_a_bound_the_suite_asks_for_itself_is_not_computed_twice():
     low, high = key_bounds("k")
     scan = next(p for p in plan.passes if p.provider == SCAN)
     assert low in plan.analyzers and low not in scan.helpers and high in scan.helpers
+
+
+def test_column_sets_needing_only_counts_share_one_grouping_sets_pass():
+    plan = _plan("""
+uniqueness: {column: a, must_be_at_most: 0.5}
+is_unique: k
+distinct_count: {column: b, must_be_at_least: 1}
+entropy: {column: c, must_be_at_least: 0}
+distinctness: {columns: [b, a], must_be_at_least: 0.1}
+uniqueness: {column: b, must_be_at_most: 0.5}
+""")
+    groups = [p for p in plan.passes if p.provider == GROUPING]
+    assert [(p.strategy, p.grouping or p.grouping_sets) for p in groups] == [
+        (GROUPING_SETS, (("a",), ("b",), ("a", "b"))),  # where its first set was
+        (WINDOW_COUNT, ("k",)),
+        (FREQUENCIES, ("c",)),                          # Entropy: Deequ's aggregation
+    ]
+    assert _kinds(groups[0]) == [("Uniqueness", ("a",)), ("CountDistinct", ("b",)), ("Uniqueness", ("b",)),
+                                 ("Distinctness", ("b", "a"))]
+    scan = next(p for p in plan.passes if p.provider == SCAN)
+    assert scan.helpers == (key_row_count(("c",)),)  # the stacked sets count their own rows
+
+
+def test_a_set_alone_keeps_deequs_groupby_and_many_columns_split_the_sets():
+    (group,) = [p for p in _plan("uniqueness: {column: a, must_be_at_most: 0.5}").passes if p.provider == GROUPING]
+    assert group.strategy == FREQUENCIES
+    many = "\n".join(f"uniqueness: {{column: c{i}, must_be_at_most: 0.5}}" for i in range(MAX_SET_COLUMNS + 2))
+    groups = [p for p in _plan(many).passes if p.provider == GROUPING]
+    assert [(p.strategy, len(p.grouping_sets)) for p in groups] == [(GROUPING_SETS, MAX_SET_COLUMNS),
+                                                                    (GROUPING_SETS, 2)]
 
 
 def test_a_metric_the_window_count_cannot_give_sends_the_whole_set_to_the_groupby():

@@ -21,6 +21,7 @@ planner name (``metadata`` grows, ``incremental`` is reserved).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
@@ -31,6 +32,7 @@ from dqengine.planner import (
     FREQUENCIES,
     FUSED,
     GROUPING,
+    GROUPING_SETS,
     METADATA,
     REFERENCE,
     REFERENCE_VERSION,
@@ -200,6 +202,8 @@ class GroupingProvider:
         try:
             if p.strategy == WINDOW_COUNT:
                 return self._window_count(df, p, ctx)
+            if p.strategy == GROUPING_SETS:
+                return self._grouping_sets(df, p)
             if p.strategy == FREQUENCIES:
                 rows = ctx.outputs.get(key_row_count(p.grouping))
                 if rows is not None and rows.error is None:
@@ -217,24 +221,29 @@ class GroupingProvider:
         else:
             counts = window_counts(df, p).collect()[0]
             rows, once, keys_found = int(counts["rows"]), int(counts["once"]), int(counts["keys"])
+        return _counted(df, p.specs, rows, once, keys_found)
+
+    def _grouping_sets(self, df: "DataFrame", p: Pass) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        try:
+            counts = grouping_set_counts(df, p.grouping_sets)
+        except _spark_errors() as exc:
+            # Each set with Deequ's runner, so only a set Spark cannot group stays failed.
+            logger.info("grouping sets %s failed together (%s); each set apart",
+                        "; ".join(",".join(s) for s in p.grouping_sets), first_line(exc))
+            outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
+            for columns in p.grouping_sets:
+                specs = [s for s in p.specs if tuple(sorted(s.columns)) == columns]
+                try:
+                    outputs.update(compute_metrics(df, specs))
+                except _spark_errors() as alone:
+                    outputs.update(_failed(tuple(specs), alone))
+            return outputs
         outputs = {}
-        for spec in p.specs:
-            entity, instance = _entity(spec.columns), ",".join(spec.columns)
-            if spec.kind == "CountDistinct":
-                value: float | None = float(keys_found)
-            elif rows == 0:
-                value = None
-            else:
-                # As Deequ: a double sum of ones divided by the row count, both exact below 2**53.
-                value = float(once if spec.kind == "Uniqueness" else keys_found) / float(rows)
-            if value is None:  # Deequ's words (``Analyzers.emptyStateException``)
-                analyzer = jvm_analyzer(df.sparkSession, spec).toString()
-                message = f"Empty state for analyzer {analyzer}, all input values were NULL."
-                outputs[spec] = AnalyzerOutput(
-                    records=(MetricRecord(entity, instance, spec.kind, None, message),), undefined=True)
-            else:
-                outputs[spec] = AnalyzerOutput(records=(MetricRecord(entity, instance, spec.kind, value),))
+        for columns in p.grouping_sets:
+            rows, once, keys = counts[columns]
+            outputs.update(_counted(df, [s for s in p.specs if tuple(sorted(s.columns)) == columns], rows, once, keys))
         return outputs
+
 
     def _frequencies(self, df: "DataFrame", p: Pass, rows: int) -> dict[AnalyzerSpec, AnalyzerOutput]:
         from pyspark.sql import functions as F
@@ -268,6 +277,61 @@ class GroupingProvider:
             return outputs
         return {spec: metric_output(analyzer.fromAggregationResult(result, offsets[spec], no_column), spec)
                 for spec, analyzer in analyzers.items()}
+
+def _counted(df: "DataFrame", specs: Iterable[AnalyzerSpec], rows: int, once: int,
+             keys_found: int) -> dict[AnalyzerSpec, AnalyzerOutput]:
+    """Deequ's Uniqueness, Distinctness and CountDistinct of one column set from its counts."""
+    outputs = {}
+    for spec in specs:
+        entity, instance = _entity(spec.columns), ",".join(spec.columns)
+        if spec.kind == "CountDistinct":
+            value: float | None = float(keys_found)
+        elif rows == 0:
+            value = None
+        else:
+            # As Deequ: a double sum of ones divided by the row count, both exact below 2**53.
+            value = float(once if spec.kind == "Uniqueness" else keys_found) / float(rows)
+        if value is None:  # Deequ's words (``Analyzers.emptyStateException``)
+            analyzer = jvm_analyzer(df.sparkSession, spec).toString()
+            message = f"Empty state for analyzer {analyzer}, all input values were NULL."
+            outputs[spec] = AnalyzerOutput(
+                records=(MetricRecord(entity, instance, spec.kind, None, message),), undefined=True)
+        else:
+            outputs[spec] = AnalyzerOutput(records=(MetricRecord(entity, instance, spec.kind, value),))
+    return outputs
+
+
+
+def grouping_set_counts(df: "DataFrame", sets: tuple[tuple[str, ...], ...]
+                        ) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """(rows with a key, rows whose key occurs once, distinct keys) of every column set, all from
+    one aggregation: ``GROUP BY GROUPING SETS`` counts each set's keys (Spark expands every row
+    once per set, then aggregates them together), and a second aggregation per set counts the
+    keys and those seen once. As in Deequ's groupBy, rows whose keys in a set are all null are
+    left out of that set, and nulls in a composite key group together. At most 64 columns in all.
+    """
+    columns = list(dict.fromkeys(c for s in sets for c in s))
+    q = quote_identifier
+    width = len(columns)
+    level = {s: sum(1 << (width - 1 - j) for j, c in enumerate(columns) if c not in s) for s in sets}
+    present = " OR ".join(f"(g = {level[s]} AND ({' OR '.join(f'{q(c)} IS NOT NULL' for c in s)}))" for s in sets)
+    listed = ", ".join(map(q, columns))
+    grouping = ", ".join("(" + ", ".join(map(q, s)) + ")" for s in sets)
+    view = f"_dq_sets_{uuid.uuid4().hex}"  # PySpark 3.5's DataFrame has no groupingSets
+    query = (f"SELECT g, count(1) AS keys, sum(n) AS rows, count(CASE WHEN n = 1 THEN 1 END) AS once FROM "
+             f"(SELECT grouping_id({listed}) AS g, count(1) AS n, {listed} FROM {view} "
+             f"GROUP BY GROUPING SETS ({grouping})) WHERE {present} GROUP BY g")
+    spark = df.sparkSession
+    df.select(*map(q, columns)).createOrReplaceTempView(view)
+    try:
+        found = {int(r["g"]): r for r in spark.sql(query).collect()}
+    finally:
+        spark.catalog.dropTempView(view)
+    counts = {}
+    for s in sets:
+        r = found.get(level[s])
+        counts[s] = (0, 0, 0) if r is None else (int(r["rows"]), int(r["once"]), int(r["keys"]))
+    return counts
 
 
 def window_counts(df: "DataFrame", p: Pass) -> "DataFrame":
