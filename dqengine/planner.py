@@ -342,6 +342,7 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
 
     group_passes: list[Pass] = []
     helpers: list[AnalyzerSpec] = []
+    bounds: list[AnalyzerSpec] = []  # only if a fused scan runs anyway: never a scan of their own
     # Column sets that need only counts (rows, keys, keys seen once) share one aggregation over
     # Spark's GROUPING SETS: one read and one job where each set's groupBy was a pass of its own
     # (the 15 sets of suite A on 1M rows: 1.8 s against 3.6-5.3 s apart). Not always: where most
@@ -372,7 +373,7 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
         elif _window_counted(columns, members, unique_keys):
             group_passes.append(Pass(GROUPING, tuple(members), columns, WINDOW_COUNT, grouping=columns))
             if len(columns) == 1 and columns[0] in integral:  # the scan says whether it is dense
-                helpers.extend(s for s in key_bounds(columns[0]) if s not in analyzers)
+                bounds.extend(s for s in key_bounds(columns[0]) if s not in analyzers)
         else:
             helper = key_row_count(columns)
             helpers.append(helper)
@@ -388,6 +389,7 @@ def _passes(analyzers: tuple[AnalyzerSpec, ...], windowed: Mapping[str, WindowCo
         scan = []
     else:
         logged = []
+        helpers = list(dict.fromkeys(helpers + bounds))
     if len(scan) + len(helpers) < WIDE_SCAN:
         scan += [s for s in sketches if s.kind not in ALWAYS_APART]
         sketches = [s for s in sketches if s.kind in ALWAYS_APART]

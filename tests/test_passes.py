@@ -23,6 +23,7 @@ from dqengine.spark.providers import (
     bitmap_counts,
     compute_plan,
     dense_key,
+    grouping_set_counts,
     window_counts,
     windowed_frame,
 )
@@ -164,7 +165,8 @@ def test_bitmaps_count_a_dense_integral_key_exactly_as_deequ(spark, ids, caplog)
     assert bitmap_counts(df, group) == (window["rows"], window["once"], window["keys"])
 
     plan = plan_suite(_suite("/nowhere", "      - is_unique: k\n      - distinctness: {column: k, must_be: 1}\n"
-                                         "      - distinct_count: {column: k, must_be: 1}\n"), schema={"k": "bigint"})
+                                         "      - distinct_count: {column: k, must_be: 1}\n      - is_complete: k\n"),
+                      schema={"k": "bigint"})
     scan, grouping = plan.passes
     assert set(key_bounds("k")) <= set(scan.helpers)
     with caplog.at_level(logging.INFO, logger="dqengine.spark.providers"):
@@ -174,6 +176,20 @@ def test_bitmaps_count_a_dense_integral_key_exactly_as_deequ(spark, ids, caplog)
     reference = compute_metrics(df, grouping.analyzers)
     for spec in grouping.analyzers:
         assert _comparable(outputs[spec]) == _comparable(reference[spec]), spec
+
+
+def test_the_states_of_the_plans_helpers_are_never_written(spark):
+    from dqengine.spark.states import StateCapture
+
+    df = _keys(spark, DENSE)
+    plan = plan_suite(_suite("/nowhere", "      - is_unique: k\n      - is_complete: k\n"), schema={"k": "bigint"})
+    helpers = set(plan.passes[0].helpers)
+    assert set(key_bounds("k")) <= helpers
+    capture = StateCapture()
+    compute_plan(df, plan, states=capture)
+    assert capture.skip == helpers
+    assert AnalyzerSpec("Completeness", ("k",)) in capture.states  # waits for the background thread
+    assert not helpers & set(capture.states)
 
 
 def _bounded(low, high, rows):
@@ -199,6 +215,7 @@ def test_grouping_sets_count_every_set_in_one_aggregation_as_deequ(spark, table)
     specs = tuple(AnalyzerSpec(kind, columns) for columns in sets
                   for kind in ("Uniqueness", "Distinctness", "CountDistinct"))
     group = Pass(GROUPING, specs, (), GROUPING_SETS, grouping_sets=sets)
+    assert grouping_set_counts(df, sets)[("sensor", "ts")][0] == 10  # the query itself, no fallback
     counted = GroupingProvider().compute(df, group, PassContext(plan_suite(_suite(table, MIXED)), {}, tuple(df.columns)))
     reference = compute_metrics(df, specs)
     for spec in specs:
@@ -210,6 +227,27 @@ def test_grouping_sets_count_every_set_in_one_aggregation_as_deequ(spark, table)
     reference = compute_metrics(empty, specs)
     for spec in specs:
         assert _comparable(counted[spec]) == _comparable(reference[spec]), spec
+
+
+def test_grouping_sets_read_any_column_name_in_one_query(spark, caplog):
+    names = ["g", "n", "a.b", "we`ird", "_dq_gid x"]
+    rows = [(1, 1, "x", None, 1.0), (1, 2, "x", "p", 1.0), (2, 2, None, "p", -0.0), (None, 3, "y", "q", 0.0)]
+    schema = ", ".join(f"`{n.replace('`', '``')}` {t}" for n, t in zip(names, ["INT", "INT", "STRING", "STRING", "DOUBLE"]))
+    df = spark.createDataFrame(rows, schema)
+    sets = (("g",), ("n",), ("a.b",), ("we`ird",), ("_dq_gid x",), ("a.b", "g"))
+    counts = grouping_set_counts(df, sets)  # raises if the query does not analyse: no fallback here
+    assert counts[("g",)] == (3, 1, 2) and counts[("_dq_gid x",)] == (4, 0, 2)  # -0.0 groups with 0.0
+    specs = tuple(AnalyzerSpec(kind, c) for c in sets for kind in ("Uniqueness", "CountDistinct"))
+    group = Pass(GROUPING, specs, (), GROUPING_SETS, grouping_sets=sets)
+    with caplog.at_level(logging.INFO, logger="dqengine.spark.providers"):
+        counted = GroupingProvider().compute(df, group, PassContext(None, {}, tuple(df.columns)))
+    assert "failed together" not in caplog.text
+    assert counts[("we`ird",)] == (3, 1, 2)  # Deequ itself cannot read a name with a backtick
+    assert counted[AnalyzerSpec("Uniqueness", ("we`ird",))].value() == 1 / 3
+    others = tuple(spec for spec in specs if spec.columns != ("we`ird",))
+    reference = compute_metrics(df, others)
+    for spec in others:
+        assert counted[spec].records == reference[spec].records, spec
 
 
 def test_a_set_spark_cannot_group_fails_alone(spark):

@@ -135,14 +135,21 @@ def test_a_window_count_only_for_keys_the_suite_expects_unique(constraint, strat
 ], ids=["bigint", "int", "string", "double", "no_schema", "composite", "frequencies"])
 def test_the_scan_bounds_an_integral_key_the_window_count_may_count_with_bitmaps(constraints, key_type, bounded):
     schema = None if key_type is None else {"k": key_type, "j": "bigint"}
-    plan = _plan(constraints, schema=schema)
+    plan = _plan(constraints + "\nis_complete: j", schema=schema)  # a fused scan runs anyway
     scan = next(p for p in plan.passes if p.provider == SCAN)
     assert (set(key_bounds("k")) <= set(scan.helpers)) is bounded
     assert not set(scan.helpers) & set(plan.analyzers)  # never recorded as the suite's metrics
 
 
+def test_bounds_never_cost_a_scan_the_delta_log_would_spare():
+    plan = _plan("is_unique: k\nrow_count: {must_be_greater_than: 0}", schema={"k": "bigint"})
+    assert [(p.provider, p.strategy) for p in plan.passes] == [(METADATA, ""), (SCAN, "fused"), (GROUPING, WINDOW_COUNT)]
+    metadata, scan, _ = plan.passes
+    assert ROW_COUNT in metadata.fallback and not scan.analyzers and not scan.helpers
+
+
 def test_a_bound_the_suite_asks_for_itself_is_not_computed_twice():
-    plan = _plan("is_unique: k\nmin: {column: k, must_be_at_least: 0}", schema={"k": "bigint"})
+    plan = _plan("is_unique: k\nmin: {column: k, must_be_at_least: 0}\nis_complete: j", schema={"k": "bigint", "j": "int"})
     low, high = key_bounds("k")
     scan = next(p for p in plan.passes if p.provider == SCAN)
     assert low in plan.analyzers and low not in scan.helpers and high in scan.helpers

@@ -211,13 +211,20 @@ class GroupingProvider:
                 logger.info("no row count for %s; Deequ counts it", ",".join(p.grouping))
             return compute_metrics(df, p.specs)
         except _spark_errors() as exc:
-            logger.info("grouping pass over %s failed: %s", ",".join(p.grouping), first_line(exc))
+            logger.info("grouping pass over %s failed: %s",
+                        "; ".join(",".join(c) for c in (p.grouping_sets or (p.grouping,))), first_line(exc))
             return _failed(p.specs, exc)
 
     def _window_count(self, df: "DataFrame", p: Pass, ctx: PassContext | None = None
                       ) -> dict[AnalyzerSpec, AnalyzerOutput]:
+        counted = None
         if ctx is not None and dense_key(df, p, ctx.outputs):
-            rows, once, keys_found = bitmap_counts(df, p)
+            try:
+                counted = bitmap_counts(df, p)
+            except _spark_errors() as exc:  # the window count answers alike
+                logger.info("bitmap count of %s failed (%s); counting by a window", p.grouping[0], first_line(exc))
+        if counted is not None:
+            rows, once, keys_found = counted
         else:
             counts = window_counts(df, p).collect()[0]
             rows, once, keys_found = int(counts["rows"]), int(counts["once"]), int(counts["keys"])
@@ -302,6 +309,10 @@ def _counted(df: "DataFrame", specs: Iterable[AnalyzerSpec], rows: int, once: in
 
 
 
+# Names of the grouping-sets query's own columns, beside the user's (never one of theirs).
+GID, N, KEYS, ROWS, ONCE = "_dq_gid", "_dq_n", "_dq_keys", "_dq_rows", "_dq_once"
+
+
 def grouping_set_counts(df: "DataFrame", sets: tuple[tuple[str, ...], ...]
                         ) -> dict[tuple[str, ...], tuple[int, int, int]]:
     """(rows with a key, rows whose key occurs once, distinct keys) of every column set, all from
@@ -314,23 +325,23 @@ def grouping_set_counts(df: "DataFrame", sets: tuple[tuple[str, ...], ...]
     q = quote_identifier
     width = len(columns)
     level = {s: sum(1 << (width - 1 - j) for j, c in enumerate(columns) if c not in s) for s in sets}
-    present = " OR ".join(f"(g = {level[s]} AND ({' OR '.join(f'{q(c)} IS NOT NULL' for c in s)}))" for s in sets)
+    present = " OR ".join(f"({GID} = {level[s]} AND ({' OR '.join(f'{q(c)} IS NOT NULL' for c in s)}))" for s in sets)
     listed = ", ".join(map(q, columns))
     grouping = ", ".join("(" + ", ".join(map(q, s)) + ")" for s in sets)
     view = f"_dq_sets_{uuid.uuid4().hex}"  # PySpark 3.5's DataFrame has no groupingSets
-    query = (f"SELECT g, count(1) AS keys, sum(n) AS rows, count(CASE WHEN n = 1 THEN 1 END) AS once FROM "
-             f"(SELECT grouping_id({listed}) AS g, count(1) AS n, {listed} FROM {view} "
-             f"GROUP BY GROUPING SETS ({grouping})) WHERE {present} GROUP BY g")
+    query = (f"SELECT {GID}, count(1) AS {KEYS}, sum({N}) AS {ROWS}, count(CASE WHEN {N} = 1 THEN 1 END) AS {ONCE} "
+             f"FROM (SELECT grouping_id({listed}) AS {GID}, count(1) AS {N}, {listed} FROM {view} "
+             f"GROUP BY GROUPING SETS ({grouping})) WHERE {present} GROUP BY {GID}")
     spark = df.sparkSession
     df.select(*map(q, columns)).createOrReplaceTempView(view)
     try:
-        found = {int(r["g"]): r for r in spark.sql(query).collect()}
+        found = {int(r[GID]): r for r in spark.sql(query).collect()}
     finally:
         spark.catalog.dropTempView(view)
     counts = {}
     for s in sets:
         r = found.get(level[s])
-        counts[s] = (0, 0, 0) if r is None else (int(r["rows"]), int(r["once"]), int(r["keys"]))
+        counts[s] = (0, 0, 0) if r is None else (int(r[ROWS]), int(r[ONCE]), int(r[KEYS]))
     return counts
 
 
@@ -550,6 +561,8 @@ def compute_plan(df: "DataFrame", plan: Plan, states: "StateCapture | None" = No
     """
     derived = {name for name, _ in plan.derived_columns}
     table_columns = tuple(c for c in df.columns if c not in derived)
+    if states is not None:  # the plan's helpers are never stored
+        states.skip.update(h for p in plan.passes for h in p.helpers if h not in plan.analyzers)
     outputs: dict[AnalyzerSpec, AnalyzerOutput] = {}
     left: list[AnalyzerSpec] = []  # a metadata pass's fallback it did not answer: for the fused scan
     total = len(plan.passes)

@@ -214,6 +214,7 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
     scope = MetricScope(pinned.identity, suite.dataset.where)
     deequ = deequ_version(spark)
     state_records: tuple[StateRecord, ...] = ()
+    capture: StateCapture | None = None
     try:
         from pyspark.sql import functions as F
 
@@ -236,6 +237,8 @@ def run_suite(spark: "SparkSession", suite: Suite, *, version: int | None = None
                 status = RunStatus.ERROR
                 message = f"cannot write the quarantine/clean rows: {first_line(exc)}"
     except Exception as exc:
+        if capture is not None:
+            capture.wait()  # its temporary files gone before the run is reported
         logger.exception("run %s failed while computing metrics", run_id)
         message = f"run failed while computing metrics: {first_line(exc)}"
         status = RunStatus.ERROR

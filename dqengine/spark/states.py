@@ -127,6 +127,8 @@ class StateCapture:
     def __init__(self) -> None:
         self._states: dict[AnalyzerSpec, CapturedState] = {}
         self._pending: list[threading.Thread] = []
+        #: Analyzers computed for the plan's own use (its helpers): their states are not stored.
+        self.skip: set[AnalyzerSpec] = set()
 
     @property
     def states(self) -> dict[AnalyzerSpec, CapturedState]:
@@ -147,17 +149,26 @@ class StateCapture:
         context = jvm.com.amazon.deequ.analyzers.runners.AnalysisRunner.run(
             df._jdf, analysis, jvm.scala.Option.empty(), _some(jvm, memory),
             jvm.org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK())
-        wanted = {spec: a for spec, a in analyzers.items() if record_kind(spec) is not None}
+        wanted = {spec: a for spec, a in analyzers.items()
+                  if record_kind(spec) is not None and spec not in self.skip}
         if wanted:
             # In the background, while the next passes run: each state file costs a fork of
             # ``chmod`` (see the module docstring), 0.7 s of suite C's 58 constraints on 1M rows.
-            thread = threading.Thread(target=self._serialise, args=(df, memory, wanted),
-                                      name="dqengine-states", daemon=True)
+            from pyspark import InheritableThread  # closes its JVM thread's connection when done
+
+            thread = InheritableThread(target=self._serialise, args=(df, memory, wanted),
+                                       name="dqengine-states", daemon=True)
             thread.start()
             self._pending.append(thread)
         return context
 
     def _serialise(self, df: "DataFrame", memory: Any, analyzers: Mapping[AnalyzerSpec, Any]) -> None:
+        try:
+            self._write_and_read(df, memory, analyzers)
+        except Exception as exc:  # a background thread: logged, never raised
+            logger.warning("analyzer states not stored: %s", first_line(exc))
+
+    def _write_and_read(self, df: "DataFrame", memory: Any, analyzers: Mapping[AnalyzerSpec, Any]) -> None:
         spark = df.sparkSession
         with tempfile.TemporaryDirectory(prefix="dqengine-states-") as directory:
             try:
@@ -179,7 +190,7 @@ class StateCapture:
         for spec, analyzer in analyzers.items():
             path = _state_file(directory, murmur, analyzer)
             if not os.path.exists(path):
-                self._states.pop(spec, None)
+                # Not popped: an analysis recomputing this analyzer apart may have stored its state.
                 if memory.load(analyzer).isDefined():  # else: no rows, or only nulls, so no state
                     logger.warning("state of %s not stored: HdfsStateProvider did not write %s", spec, path)
                 continue
