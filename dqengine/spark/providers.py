@@ -36,10 +36,10 @@ from dqengine.planner import (
     METADATA,
     REFERENCE,
     REFERENCE_VERSION,
+    ROW_COUNT,
     SCAN,
     WINDOW_COUNT,
     WINDOWED,
-    ROW_COUNT,
     Pass,
     Plan,
     key_bounds,
@@ -251,7 +251,6 @@ class GroupingProvider:
             outputs.update(_counted(df, [s for s in p.specs if tuple(sorted(s.columns)) == columns], rows, once, keys))
         return outputs
 
-
     def _frequencies(self, df: "DataFrame", p: Pass, rows: int) -> dict[AnalyzerSpec, AnalyzerOutput]:
         from pyspark.sql import functions as F
 
@@ -285,6 +284,7 @@ class GroupingProvider:
         return {spec: metric_output(analyzer.fromAggregationResult(result, offsets[spec], no_column), spec)
                 for spec, analyzer in analyzers.items()}
 
+
 def _counted(df: "DataFrame", specs: Iterable[AnalyzerSpec], rows: int, once: int,
              keys_found: int) -> dict[AnalyzerSpec, AnalyzerOutput]:
     """Deequ's Uniqueness, Distinctness and CountDistinct of one column set from its counts."""
@@ -306,7 +306,6 @@ def _counted(df: "DataFrame", specs: Iterable[AnalyzerSpec], rows: int, once: in
         else:
             outputs[spec] = AnalyzerOutput(records=(MetricRecord(entity, instance, spec.kind, value),))
     return outputs
-
 
 
 # Names of the grouping-sets query's own columns, beside the user's (never one of theirs).

@@ -163,25 +163,17 @@ class StateCapture:
         return context
 
     def _serialise(self, df: "DataFrame", memory: Any, analyzers: Mapping[AnalyzerSpec, Any]) -> None:
-        try:
-            self._write_and_read(df, memory, analyzers)
-        except Exception as exc:  # a background thread: logged, never raised
-            logger.warning("analyzer states not stored: %s", first_line(exc))
-
-    def _write_and_read(self, df: "DataFrame", memory: Any, analyzers: Mapping[AnalyzerSpec, Any]) -> None:
+        """Write the states to files with Deequ, then read them back (a background thread: a
+        failure is logged, never raised; those states are left out)."""
         spark = df.sparkSession
-        with tempfile.TemporaryDirectory(prefix="dqengine-states-") as directory:
-            try:
+        try:
+            with tempfile.TemporaryDirectory(prefix="dqengine-states-") as directory:
                 # One call for all of them: Deequ loads each state from memory and saves it to disk
                 # (a call per analyzer costs ~20 ms of round trips: 6 s for 300 columns).
                 _run_on_states(df, analyzers.values(), memory, _hdfs_provider(spark, directory))
-            except Exception as exc:  # py4j wraps whatever Deequ or Hadoop raised
-                logger.warning("analyzer states not stored: %s", first_line(exc))
-                return
-            try:
                 self._read_back(directory, memory, analyzers, spark)
-            except Exception as exc:  # never fails the run: the states are left out
-                logger.warning("analyzer states not stored: %s", first_line(exc))
+        except Exception as exc:  # py4j wraps whatever Deequ or Hadoop raised
+            logger.warning("analyzer states not stored: %s", first_line(exc))
 
     def _read_back(self, directory: str, memory: Any, analyzers: Mapping[AnalyzerSpec, Any],
                    spark: "SparkSession") -> None:
